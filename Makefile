@@ -1,0 +1,69 @@
+# smbwatch: make builds ./smbwatch; make check runs every test (see README.md).
+OUTPUT ?= build
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+
+BPF_SRCS := bpf/maps.bpf.c bpf/tcp.bpf.c bpf/cifs.bpf.c
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iheaders -I$(OUTPUT)
+
+# Every user-space module but main.c, so that tests link the same objects.
+LIB_SRCS := user/strbuf.c user/json.c user/portset.c user/options.c user/event_format.c \
+	    user/probe.c user/loader.c user/recfile.c user/output.c user/pipeline.c user/agent.c
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	       -D_GNU_SOURCE -DSMBWATCH_VERSION='"$(VERSION)"' -Iheaders -Iuser -I$(OUTPUT) \
+	       -MMD -MP
+# libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
+LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
+LDLIBS := $(LIBBPF_A) -lelf -lz -lm
+
+.PHONY: all clean check unit-tests live-tests vmtest vmlinux install uninstall format
+.DELETE_ON_ERROR:
+
+all: smbwatch
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h headers/smbwatch_event.h headers/cifs_core.h \
+		   headers/vmlinux.h | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One linked object, one skeleton: the cifs and tcp hooks share one ring buffer.
+$(OUTPUT)/smbwatch.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/smbwatch.skel.h: $(OUTPUT)/smbwatch.bpf.o
+	$(BPFTOOL) gen skeleton $< name smbwatch > $@
+
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/user/loader.o: $(OUTPUT)/smbwatch.skel.h
+
+smbwatch: $(LIB_OBJS) $(OUTPUT)/user/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Regenerates the committed headers/vmlinux.h from the running kernel's BTF.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > headers/vmlinux.h
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
+
+include tests/Makefile.inc
+
+clean:
+	rm -rf $(OUTPUT) smbwatch
+
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SMB client evidence from cifs.ko: the three phases of a mount (negotiate,
+ * session setup, tree connect) with their return codes and raw NT status,
+ * the names the client used, and the SMB socket that joins them to the TCP
+ * evidence.
+ *
+ * Tracepoints are the stable first choice (tp_btf, raw_tp fallback: their
+ * arguments are scalars and strings, so the raw form needs no module BTF);
+ * fexit on the global functions adds what no tracepoint carries (dialect,
+ * user, share flags, the socket). All reads go through CO-RE against the
+ * module's BTF (headers/cifs_core.h). Passwords and keys are never named.
+ */
+#include "common.bpf.h"
+#include "cifs_core.h"
+
+#define MAX_ERRNO 4095
+#define IS_ERR_VALUE(x) ((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+
+/* NT statuses that matter after a mount too: the session went away. */
+#define STATUS_NETWORK_SESSION_EXPIRED 0xC000035Cu
+#define STATUS_USER_SESSION_DELETED 0xC0000203u
+
+static __always_inline void read_sockaddr(struct smbw_addr *a,
+					  const struct __kernel_sockaddr_storage *ss)
+{
+	struct sockaddr_in6 sa = {};
+
+	/* sockaddr_in6 covers sockaddr_in: family, port, then the address */
+	if (bpf_probe_read_kernel(&sa, sizeof(sa), ss))
+		return;
+	if (sa.sin6_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+
+		a->family = AF_INET;
+		a->port = bpf_ntohs(in->sin_port);
+		__builtin_memcpy(a->addr, &in->sin_addr, 4);
+	} else if (sa.sin6_family == AF_INET6) {
+		a->family = AF_INET6;
+		a->port = bpf_ntohs(sa.sin6_port);
+		__builtin_memcpy(a->addr, &sa.sin6_addr, 16);
+	}
+}
+
+static __always_inline void read_str(char *dst, int n, const char *src)
+{
+	if (src)
+		bpf_probe_read_kernel_str(dst, n, src);
+}
+
+/* Identity of the SMB connection: what the classifier joins on. */
+static __always_inline void fill_server(struct smbw_event *e, struct TCP_Server_Info *server)
+{
+	struct sock *sk;
+
+	if (!server)
+		return;
+	e->server = (__u64)server;
+	e->conn_id = BPF_CORE_READ(server, conn_id);
+	e->dialect = BPF_CORE_READ(server, dialect);
+	if (BPF_CORE_READ(server, sign))
+		e->flags |= SMBW_F_SIGN;
+	read_str(e->host, sizeof(e->host), BPF_CORE_READ(server, hostname));
+	read_sockaddr(&e->remote, &server->dstaddr);
+	sk = BPF_CORE_READ(server, ssocket, sk);
+	e->sock = (__u64)sk;
+}
+
+static __always_inline void fill_session(struct smbw_event *e, struct cifs_ses *ses)
+{
+	if (!ses)
+		return;
+	e->session_id = BPF_CORE_READ(ses, Suid);
+	e->sectype = BPF_CORE_READ(ses, sectype);
+	e->session_flags = BPF_CORE_READ(ses, session_flags);
+	read_str(e->user, sizeof(e->user), BPF_CORE_READ(ses, user_name));
+	read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(ses, domainName));
+}
+
+static __always_inline struct smbw_event *cifs_event(__u16 type)
+{
+	struct smbw_event *e = event_reserve(type);
+
+	if (e)
+		event_set_task(e);
+	return e;
+}
+
+/* ---- fexit: the phases, with what the tracepoints do not carry ---- */
+
+SEC("fexit/cifs_get_tcp_session")
+int BPF_PROG(cifs_get_tcp_session_exit, struct smb3_fs_context *fsc,
+	     struct TCP_Server_Info *primary, struct TCP_Server_Info *ret)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_SERVER_SOCKET);
+
+	if (!e)
+		return 0;
+	if (IS_ERR_VALUE(ret) || !ret) {
+		/* No server object: take the names from the mount request itself. */
+		e->rc = ret ? (long)ret : -12;
+		read_str(e->host, sizeof(e->host), BPF_CORE_READ(fsc, server_hostname));
+		read_str(e->unc, sizeof(e->unc), BPF_CORE_READ(fsc, UNC));
+		read_str(e->user, sizeof(e->user), BPF_CORE_READ(fsc, username));
+		read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(fsc, domainname));
+		read_sockaddr(&e->remote, &fsc->dstaddr);
+	} else {
+		fill_server(e, ret);
+		read_str(e->unc, sizeof(e->unc), BPF_CORE_READ(fsc, UNC));
+		read_str(e->user, sizeof(e->user), BPF_CORE_READ(fsc, username));
+		read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(fsc, domainname));
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fexit/SMB2_negotiate")
+int BPF_PROG(cifs_negotiate_exit, unsigned int xid, struct cifs_ses *ses,
+	     struct TCP_Server_Info *server, int ret)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_NEGOTIATE_DONE);
+
+	if (!e)
+		return 0;
+	e->rc = ret;
+	e->command = SMB2_CMD_NEGOTIATE;
+	fill_server(e, server);
+	fill_session(e, ses);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fexit/SMB2_sess_setup")
+int BPF_PROG(cifs_sess_setup_exit, unsigned int xid, struct cifs_ses *ses,
+	     struct TCP_Server_Info *server, void *nls, int ret)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_SESSION_SETUP_DONE);
+
+	if (!e)
+		return 0;
+	e->rc = ret;
+	e->command = SMB2_CMD_SESSION_SETUP;
+	fill_server(e, server);
+	fill_session(e, ses);
+	if (e->session_flags & 0x0004) /* SMB2_SESSION_FLAG_ENCRYPT_DATA */
+		e->flags |= SMBW_F_SERVER_ENCRYPT;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline void read_tcon(struct smbw_event *e, struct cifs_tcon *tcon)
+{
+	if (!tcon)
+		return;
+	e->tree_id = BPF_CORE_READ(tcon, tid);
+	e->share_flags = BPF_CORE_READ(tcon, share_flags);
+	if (BPF_CORE_READ_BITFIELD_PROBED(tcon, seal))
+		e->flags |= SMBW_F_SEAL;
+	if (BPF_CORE_READ_BITFIELD_PROBED(tcon, ipc))
+		e->flags |= SMBW_F_IPC;
+	if (e->share_flags & 0x8000) /* SMB2_SHAREFLAG_ENCRYPT_DATA */
+		e->flags |= SMBW_F_SERVER_ENCRYPT;
+}
+
+SEC("fexit/SMB2_tcon")
+int BPF_PROG(cifs_tree_connect_exit, unsigned int xid, struct cifs_ses *ses, const char *tree,
+	     struct cifs_tcon *tcon, void *nls, int ret)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_TREE_CONNECT_DONE);
+
+	if (!e)
+		return 0;
+	e->rc = ret;
+	e->command = SMB2_CMD_TREE_CONNECT;
+	fill_session(e, ses);
+	if (ses)
+		fill_server(e, BPF_CORE_READ(ses, server));
+	read_str(e->unc, sizeof(e->unc), tree);
+	read_tcon(e, tcon);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fexit/cifs_get_spnego_key")
+int BPF_PROG(cifs_spnego_exit, struct cifs_ses *ses, struct TCP_Server_Info *server, void *ret)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_SPNEGO_UPCALL_DONE);
+
+	if (!e)
+		return 0;
+	/* The key itself is a Kerberos ticket: only whether the upcall worked leaves here. */
+	e->rc = IS_ERR_VALUE(ret) ? (long)ret : 0;
+	fill_server(e, server);
+	fill_session(e, ses);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fexit/smb2_verify_signature")
+int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *server, int ret)
+{
+	struct smbw_event *e;
+
+	if (ret == 0)
+		return 0;
+	e = cifs_event(EV_SMB_SIGNATURE_BAD);
+	if (!e)
+		return 0;
+	e->rc = ret;
+	fill_server(e, server);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---- tracepoints: tp_btf, with raw_tp twins that share the handler ---- */
+
+static __always_inline int handle_cmd_err(__u32 tid, __u64 sesid, __u16 cmd, __u32 status, int rc)
+{
+	struct smbw_event *e;
+
+	/* Mount phases, and session loss on any command; file-level errors are not ours. */
+	if (cmd > SMB2_CMD_TREE_CONNECT && status != STATUS_NETWORK_SESSION_EXPIRED &&
+	    status != STATUS_USER_SESSION_DELETED)
+		return 0;
+	e = cifs_event(EV_SMB_COMMAND_FAILED);
+	if (!e)
+		return 0;
+	e->tree_id = tid;
+	e->session_id = sesid;
+	e->command = cmd;
+	e->nt_status = status;
+	e->rc = rc;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/smb3_cmd_err")
+int BPF_PROG(cifs_cmd_err_btf, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 status, int rc)
+{
+	return handle_cmd_err(tid, sesid, cmd, status, rc);
+}
+
+SEC("raw_tp/smb3_cmd_err")
+int BPF_PROG(cifs_cmd_err_raw, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 status, int rc)
+{
+	return handle_cmd_err(tid, sesid, cmd, status, rc);
+}
+
+static __always_inline int handle_tcon(__u32 tid, __u64 sesid, const char *unc, int rc)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_TREE_CONNECT);
+
+	if (!e)
+		return 0;
+	e->tree_id = tid;
+	e->session_id = sesid;
+	e->command = SMB2_CMD_TREE_CONNECT;
+	e->rc = rc;
+	read_str(e->unc, sizeof(e->unc), unc);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/smb3_tcon")
+int BPF_PROG(cifs_tcon_tp_btf, unsigned int xid, __u32 tid, __u64 sesid, const char *unc, int rc)
+{
+	return handle_tcon(tid, sesid, unc, rc);
+}
+
+SEC("raw_tp/smb3_tcon")
+int BPF_PROG(cifs_tcon_tp_raw, unsigned int xid, __u32 tid, __u64 sesid, const char *unc, int rc)
+{
+	return handle_tcon(tid, sesid, unc, rc);
+}
+
+static __always_inline int handle_connect(__u16 type, const char *host, __u64 conn_id,
+					  const struct __kernel_sockaddr_storage *dst, int rc)
+{
+	struct smbw_event *e = cifs_event(type);
+
+	if (!e)
+		return 0;
+	e->conn_id = conn_id;
+	e->rc = rc;
+	read_str(e->host, sizeof(e->host), host);
+	read_sockaddr(&e->remote, dst);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/smb3_connect_done")
+int BPF_PROG(cifs_connect_done_btf, const char *host, __u64 conn_id,
+	     const struct __kernel_sockaddr_storage *dst)
+{
+	return handle_connect(EV_SMB_CONNECT_DONE, host, conn_id, dst, 0);
+}
+
+SEC("raw_tp/smb3_connect_done")
+int BPF_PROG(cifs_connect_done_raw, const char *host, __u64 conn_id,
+	     const struct __kernel_sockaddr_storage *dst)
+{
+	return handle_connect(EV_SMB_CONNECT_DONE, host, conn_id, dst, 0);
+}
+
+SEC("tp_btf/smb3_connect_err")
+int BPF_PROG(cifs_connect_err_btf, const char *host, __u64 conn_id,
+	     const struct __kernel_sockaddr_storage *dst, int rc)
+{
+	return handle_connect(EV_SMB_CONNECT_FAILED, host, conn_id, dst, rc);
+}
+
+SEC("raw_tp/smb3_connect_err")
+int BPF_PROG(cifs_connect_err_raw, const char *host, __u64 conn_id,
+	     const struct __kernel_sockaddr_storage *dst, int rc)
+{
+	return handle_connect(EV_SMB_CONNECT_FAILED, host, conn_id, dst, rc);
+}
+
+static __always_inline int handle_reconnect(__u64 conn_id, const char *host)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_RECONNECT);
+
+	if (!e)
+		return 0;
+	e->conn_id = conn_id;
+	read_str(e->host, sizeof(e->host), host);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/smb3_reconnect")
+int BPF_PROG(cifs_reconnect_btf, __u64 currmid, __u64 conn_id, const char *host)
+{
+	return handle_reconnect(conn_id, host);
+}
+
+SEC("raw_tp/smb3_reconnect")
+int BPF_PROG(cifs_reconnect_raw, __u64 currmid, __u64 conn_id, const char *host)
+{
+	return handle_reconnect(conn_id, host);
+}
+
+static __always_inline int handle_ses_expired(__u32 tid, __u64 sesid, __u16 cmd)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_SESSION_EXPIRED);
+
+	if (!e)
+		return 0;
+	e->tree_id = tid;
+	e->session_id = sesid;
+	e->command = cmd;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/smb3_ses_expired")
+int BPF_PROG(cifs_ses_expired_btf, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
+{
+	return handle_ses_expired(tid, sesid, cmd);
+}
+
+SEC("raw_tp/smb3_ses_expired")
+int BPF_PROG(cifs_ses_expired_raw, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
+{
+	return handle_ses_expired(tid, sesid, cmd);
+}
+
+/* 6.12+: smb3_key_expired(hostname, username, conn_id, addr, rc) */
+SEC("tp_btf/smb3_key_expired")
+int BPF_PROG(cifs_key_expired_btf, const char *host, const char *user, __u64 conn_id,
+	     const struct __kernel_sockaddr_storage *dst, int rc)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_KEY_EXPIRED);
+
+	if (!e)
+		return 0;
+	e->conn_id = conn_id;
+	e->rc = rc;
+	read_str(e->host, sizeof(e->host), host);
+	read_str(e->user, sizeof(e->user), user);
+	read_sockaddr(&e->remote, dst);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every smbwatch BPF program shares: the one ring buffer, the drop
+ * counter and the set of watched ports (all defined in maps.bpf.c, declared
+ * extern here so that the linked object has one of each), and the helpers
+ * that reserve and fill a record.
+ */
+#ifndef SMBWATCH_COMMON_BPF_H
+#define SMBWATCH_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "smbwatch_event.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+#ifndef SMBW_MAPS_DEFINE
+#define SMBW_MAP_DECL extern
+#else
+#define SMBW_MAP_DECL
+#endif
+
+SMBW_MAP_DECL struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* the agent may resize it before load */
+} events SEC(".maps");
+
+/* Records that could not be reserved: the agent sums and reports them. */
+SMBW_MAP_DECL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Port numbers (host order) whose connections are of interest. */
+SMBW_MAP_DECL struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SMBW_MAX_PORTS);
+	__type(key, __u16);
+	__type(value, __u8);
+} watched_ports SEC(".maps");
+
+static __always_inline bool port_watched(__u16 port)
+{
+	return bpf_map_lookup_elem(&watched_ports, &port) != NULL;
+}
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/*
+ * Reserve a zeroed record. Zeroing matters: ring buffer memory is reused, and
+ * a stale byte in a recorded file would make replays differ between runs.
+ */
+static __always_inline struct smbw_event *event_reserve(__u16 type)
+{
+	struct smbw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop();
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->abi = SMBW_ABI_VERSION;
+	e->type = type;
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+/* For events raised in a process's own context (connect, mount). */
+static __always_inline void event_set_task(struct smbw_event *e)
+{
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+#endif /* SMBWATCH_COMMON_BPF_H */

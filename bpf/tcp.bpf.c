@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP evidence for SMB and Kerberos connections: state changes, retransmits
+ * and resets in both directions, for sockets with a watched port on either
+ * end. Everything else returns before the ring buffer is touched.
+ *
+ * Each hook has a tp_btf entry point (preferred) and a raw_tp one (fallback
+ * where BTF-typed tracepoints cannot attach); both call the same handler,
+ * which reads only through BPF_CORE_READ so that it is valid in either.
+ */
+#include "common.bpf.h"
+
+struct tuple {
+	struct smbw_addr local;
+	struct smbw_addr remote;
+};
+
+static __always_inline bool tuple_from_sock(const struct sock *sk, struct tuple *t)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	t->local.family = family;
+	t->remote.family = family;
+	t->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO(&t->local.addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(&t->remote.addr, sk, __sk_common.skc_daddr);
+		return true;
+	}
+	if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&t->local.addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&t->remote.addr, sk, __sk_common.skc_v6_daddr);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The tuple of the connection an incoming packet belongs to, seen from this
+ * host: the packet's destination is local. Used when a reset is sent with no
+ * socket (6.10+: reason NO_SOCKET, e.g. a SYN to a closed port).
+ */
+static __always_inline bool tuple_from_rx_skb(const struct sk_buff *skb, struct tuple *t)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	struct tcphdr tcp;
+	__u8 version;
+
+	if (bpf_probe_read_kernel(&version, 1, head + nh))
+		return false;
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+		return false;
+	t->local.port = bpf_ntohs(tcp.dest);
+	t->remote.port = bpf_ntohs(tcp.source);
+	version >>= 4;
+	if (version == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		t->local.family = t->remote.family = AF_INET;
+		__builtin_memcpy(t->local.addr, &ip.daddr, 4);
+		__builtin_memcpy(t->remote.addr, &ip.saddr, 4);
+		return true;
+	}
+	if (version == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		t->local.family = t->remote.family = AF_INET6;
+		__builtin_memcpy(t->local.addr, &ip6.daddr, 16);
+		__builtin_memcpy(t->remote.addr, &ip6.saddr, 16);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline bool tuple_watched(const struct tuple *t)
+{
+	return port_watched(t->remote.port) || port_watched(t->local.port);
+}
+
+static __always_inline struct smbw_event *tcp_event(__u16 type, const struct sock *sk,
+						    const struct tuple *t)
+{
+	struct smbw_event *e = event_reserve(type);
+
+	if (!e)
+		return NULL;
+	e->sock = (__u64)sk;
+	e->local = t->local;
+	e->remote = t->remote;
+	return e;
+}
+
+static __always_inline int handle_state_change(const struct sock *sk, int oldstate, int newstate)
+{
+	struct smbw_event *e;
+	struct tuple t = {};
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (!tuple_from_sock(sk, &t) || !tuple_watched(&t))
+		return 0;
+	e = tcp_event(EV_TCP_STATE_CHANGE, sk, &t);
+	if (!e)
+		return 0;
+	e->old_state = oldstate;
+	e->new_state = newstate;
+	/* Only connect() runs in the owning process; other changes run in softirq. */
+	if (newstate == TCP_SYN_SENT)
+		event_set_task(e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int handle_sock_event(__u16 type, const struct sock *sk)
+{
+	struct smbw_event *e;
+	struct tuple t = {};
+
+	if (!tuple_from_sock(sk, &t) || !tuple_watched(&t))
+		return 0;
+	e = tcp_event(type, sk, &t);
+	if (!e)
+		return 0;
+	e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int handle_reset_sent(const struct sock *sk, const struct sk_buff *skb,
+					     __u16 reason)
+{
+	struct smbw_event *e;
+	struct tuple t = {};
+	bool no_sock = !sk;
+
+	if (sk) {
+		if (!tuple_from_sock(sk, &t))
+			return 0;
+	} else if (!skb || !tuple_from_rx_skb(skb, &t)) {
+		return 0;
+	}
+	if (!tuple_watched(&t))
+		return 0;
+	e = tcp_event(EV_TCP_RESET_SENT, sk, &t);
+	if (!e)
+		return 0;
+	if (sk)
+		e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (no_sock)
+		e->flags |= SMBW_F_NO_SOCK;
+	e->reason = reason;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_state_change(sk, oldstate, newstate);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(tcp_state_raw, const struct sock *sk, int oldstate, int newstate)
+{
+	return handle_state_change(sk, oldstate, newstate);
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
+{
+	return handle_sock_event(EV_TCP_RETRANSMIT, sk);
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_raw, const struct sock *sk)
+{
+	return handle_sock_event(EV_TCP_RETRANSMIT, sk);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tcp_reset_received_btf, const struct sock *sk)
+{
+	return handle_sock_event(EV_TCP_RESET_RECEIVED, sk);
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(tcp_reset_received_raw, const struct sock *sk)
+{
+	return handle_sock_event(EV_TCP_RESET_RECEIVED, sk);
+}
+
+/* Before 6.10: tcp_send_reset(sk, skb). */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_reset_sent_btf, const struct sock *sk, const struct sk_buff *skb)
+{
+	return handle_reset_sent(sk, skb, 0);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(tcp_reset_sent_raw, const struct sock *sk, const struct sk_buff *skb)
+{
+	return handle_reset_sent(sk, skb, 0);
+}
+
+/* 6.10+: tcp_send_reset(sk, skb, reason), and sk may be NULL. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_reset_sent_reason_btf, const struct sock *sk, const struct sk_buff *skb,
+	     int reason)
+{
+	return handle_reset_sent(sk, skb, reason);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(tcp_reset_sent_reason_raw, const struct sock *sk, const struct sk_buff *skb,
+	     int reason)
+{
+	return handle_reset_sent(sk, skb, reason);
+}

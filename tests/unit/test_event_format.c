@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Raw evidence lines: what an administrator reads with --events. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "event_format.h"
+
+static struct smbw_event tcp_reset(void)
+{
+	struct smbw_event e = {
+		.abi = SMBW_ABI_VERSION,
+		.type = EV_TCP_RESET_RECEIVED,
+		.ts_ns = 1000000000ull,
+		.sock = 0xffff888012345678ull,
+		.local = { .family = 2, .port = 40000, .addr = { 10, 0, 0, 1 } },
+		.remote = { .family = 2, .port = 445, .addr = { 10, 0, 0, 2 } },
+		.new_state = 2, /* SYN_SENT */
+	};
+	return e;
+}
+
+static void test_tcp_reset_json_has_tuple_and_state(void **state)
+{
+	struct smbw_event e = tcp_reset();
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"event\":\"tcp_reset_received\""));
+	assert_non_null(strstr(sb_str(&sb), "\"local_addr\":\"10.0.0.1\",\"local_port\":40000"));
+	assert_non_null(strstr(sb_str(&sb), "\"remote_addr\":\"10.0.0.2\",\"remote_port\":445"));
+	assert_non_null(strstr(sb_str(&sb), "\"state\":\"SYN_SENT\""));
+	assert_non_null(strstr(sb_str(&sb), "\"sock\":\"0xffff888012345678\""));
+	assert_non_null(strstr(sb_str(&sb), "\"time\":\"1970-01-01T00:00:01.000000Z\""));
+	assert_null(strchr(sb_str(&sb), '\n'));
+	sb_free(&sb);
+}
+
+static void test_tcp_reset_text_line(void **state)
+{
+	struct smbw_event e = tcp_reset();
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	event_format_text(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "tcp_reset_received"));
+	assert_non_null(strstr(sb_str(&sb), "10.0.0.1:40000 -> 10.0.0.2:445 state=SYN_SENT"));
+	sb_free(&sb);
+}
+
+static void test_ipv6_addresses_are_bracketed(void **state)
+{
+	struct smbw_addr a = { .family = 10, .port = 445 };
+	struct strbuf sb;
+
+	(void)state;
+	a.addr[15] = 1;
+	sb_init(&sb);
+	format_addr(&sb, &a);
+	assert_string_equal(sb_str(&sb), "[::1]:445");
+	sb_free(&sb);
+}
+
+static void test_odd_bytes_in_names_stay_on_one_line(void **state)
+{
+	struct smbw_event e = { .abi = SMBW_ABI_VERSION, .type = EV_SMB_TREE_CONNECT_DONE,
+				.rc = -2 };
+	struct strbuf sb;
+
+	(void)state;
+	strcpy(e.unc, "\\\\srv\\sh\"are\n\x1b[31m");
+	memset(e.host, 'h', sizeof(e.host)); /* no NUL: a full kernel array */
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"unc\":\"\\\\\\\\srv\\\\sh\\\"are\\n\\u001b[31m\""));
+	assert_null(strchr(sb_str(&sb), '\n'));
+	assert_null(strchr(sb_str(&sb), '\x1b'));
+	sb_reset(&sb);
+	event_format_text(&sb, &e, 0);
+	assert_null(strchr(sb_str(&sb), '\n'));
+	assert_null(strchr(sb_str(&sb), '\x1b'));
+	assert_non_null(strstr(sb_str(&sb), "\\x0a\\x1b[31m"));
+	sb_free(&sb);
+}
+
+static void test_smb_command_failure_json(void **state)
+{
+	struct smbw_event e = { .abi = SMBW_ABI_VERSION, .type = EV_SMB_COMMAND_FAILED,
+				.command = 3, .nt_status = 0xc00000cc, .rc = -2,
+				.session_id = 0x1234 };
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"command\":\"TREE_CONNECT\""));
+	assert_non_null(strstr(sb_str(&sb), "\"nt_status\":\"0xc00000cc\""));
+	assert_non_null(strstr(sb_str(&sb), "\"rc\":-2"));
+	sb_free(&sb);
+}
+
+static void test_names_of_unknown_values(void **state)
+{
+	(void)state;
+	assert_string_equal(event_type_name(999), "unknown");
+	assert_string_equal(event_type_name(0), "unknown");
+	assert_string_equal(tcp_state_name(200), "UNKNOWN");
+	assert_string_equal(smb2_command_name(77), "UNKNOWN");
+	assert_string_equal(dialect_name(0x0311), "3.1.1");
+	assert_string_equal(dialect_name(0x9999), "unknown");
+	for (int t = 1; t < EV_TYPE_MAX; t++)
+		if (!(t > EV_TCP_RESET_RECEIVED && t < EV_SMB_CONNECT_DONE))
+			assert_string_not_equal(event_type_name((uint16_t)t), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_reset_json_has_tuple_and_state),
+		cmocka_unit_test(test_tcp_reset_text_line),
+		cmocka_unit_test(test_ipv6_addresses_are_bracketed),
+		cmocka_unit_test(test_odd_bytes_in_names_stay_on_one_line),
+		cmocka_unit_test(test_smb_command_failure_json),
+		cmocka_unit_test(test_names_of_unknown_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

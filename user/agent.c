@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "loader.h"
+#include "output.h"
+#include "pipeline.h"
+#include "probe.h"
+#include "recfile.h"
+
+#define POLL_MS 200
+#define CIFS_CHECK_NS 1000000000ull /* look for cifs.ko once a second */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && verbosity < 2)
+		return 0;
+	if (level == LIBBPF_INFO && verbosity < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("smbwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static enum output_format resolve_format(enum output_format f)
+{
+	if (f != FORMAT_AUTO)
+		return f;
+	return isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
+}
+
+static bool resolve_color(const struct options *o, enum output_format f)
+{
+	if (f != FORMAT_TEXT || o->color == COLOR_NEVER)
+		return false;
+	if (o->color == COLOR_ALWAYS)
+		return true;
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+}
+
+/* Everything that must hold before any BPF call, each with what to do about it. */
+static int preflight(void)
+{
+	char why[128];
+	struct utsname u;
+
+	if (probe_privileges(why, sizeof(why))) {
+		fail("%s: run it as root (sudo smbwatch), or grant CAP_BPF, CAP_PERFMON and "
+		     "CAP_SYS_ADMIN", why);
+		return -EPERM;
+	}
+	uname(&u);
+	if (!probe_vmlinux_btf()) {
+		fail("kernel %s has no BTF (/sys/kernel/btf/vmlinux is missing): boot a kernel "
+		     "built with CONFIG_DEBUG_INFO_BTF=y (Debian, Ubuntu, Fedora, RHEL 8.2+ have it)",
+		     u.release);
+		return -ENOENT;
+	}
+	if (!probe_ringbuf()) {
+		fail("kernel %s cannot run smbwatch's BPF programs (no BPF ring buffer): Linux 5.8 "
+		     "or newer is needed, with BPF enabled and not locked down", u.release);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+struct live {
+	const struct options *opts;
+	struct loader *loader;
+	struct ring_buffer *rb;
+	struct pipeline pipe;
+	struct output out;
+	struct rec_writer rec;
+	uint64_t drops_reported;
+	int fatal;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct live *lv = ctx;
+
+	if (pipeline_feed(&lv->pipe, data, size)) {
+		lv->fatal = -EIO;
+		return -EIO; /* stops ring_buffer__poll */
+	}
+	return 0;
+}
+
+static void report_drops(struct live *lv)
+{
+	uint64_t d = loader_drops(lv->loader);
+
+	if (d > lv->drops_reported) {
+		fail("%llu events lost: the ring buffer was full (now %llu in all); raise "
+		     "--ringbuf-kb", (unsigned long long)(d - lv->drops_reported),
+		     (unsigned long long)d);
+		lv->drops_reported = d;
+	}
+}
+
+static void check_cifs(struct live *lv)
+{
+	char err[256];
+	int r = loader_poll_cifs(lv->loader, err, sizeof(err));
+
+	if (r < 0)
+		fail("%s", err);
+	if (r != 0)
+		loader_describe(lv->loader, stderr, lv->opts->verbose > 0);
+}
+
+static int live_loop(struct live *lv)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC), last_cifs = 0, now;
+	uint64_t limit = (uint64_t)(lv->opts->duration * 1e9);
+	int err;
+
+	while (!stop_requested && !lv->fatal) {
+		err = ring_buffer__poll(lv->rb, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			if (lv->fatal)
+				break;
+			fail("reading the ring buffer failed: %s", strerror(-err));
+			return err;
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now - last_cifs >= CIFS_CHECK_NS) {
+			check_cifs(lv);
+			report_drops(lv);
+			last_cifs = now;
+		}
+		pipeline_tick(&lv->pipe, now);
+		if (limit && now - start >= limit)
+			break;
+	}
+	/* Drain what the kernel already wrote: stopping must not lose evidence. */
+	if (!lv->fatal)
+		ring_buffer__consume(lv->rb);
+	if (lv->fatal) {
+		fail("cannot write the recording: %s; stopped so that nothing is lost unnoticed",
+		     strerror(-lv->fatal));
+		return lv->fatal;
+	}
+	return 0;
+}
+
+static void print_watch_line(const struct options *o)
+{
+	fprintf(stderr, "smbwatch: watching TCP ports");
+	for (int i = 0; i < o->ports.n; i++)
+		fprintf(stderr, "%s%u", i ? "," : " ", o->ports.ports[i]);
+	fputc('\n', stderr);
+}
+
+static int live_setup(struct live *lv, const struct options *o)
+{
+	struct loader_config cfg = {
+		.ports = &o->ports,
+		.ringbuf_kb = o->ringbuf_kb,
+		.force_fallback = getenv("SMBWATCH_FORCE_FALLBACK") != NULL,
+	};
+	enum output_format f = resolve_format(o->format);
+	int64_t offset = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
+	char err[256];
+
+	output_init(&lv->out, f, resolve_color(o, f), o->verbose, stdout, offset);
+	lv->pipe.out = &lv->out;
+	lv->pipe.show_events = o->events;
+	if (o->record_path) {
+		if (rec_writer_open(&lv->rec, o->record_path, offset, err, sizeof(err))) {
+			fail("%s", err);
+			return -EIO;
+		}
+		lv->pipe.rec = &lv->rec;
+	}
+	lv->loader = loader_open(&cfg, err, sizeof(err));
+	if (!lv->loader) {
+		fail("%s", err);
+		return -EINVAL;
+	}
+	lv->rb = ring_buffer__new(loader_ringbuf_fd(lv->loader), on_record, lv, NULL);
+	if (!lv->rb) {
+		fail("cannot open the ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	print_watch_line(o);
+	check_cifs(lv);
+	loader_describe(lv->loader, stderr, o->verbose > 0);
+	return 0;
+}
+
+static void live_teardown(struct live *lv)
+{
+	uint64_t drops = lv->loader ? loader_drops(lv->loader) : 0;
+
+	ring_buffer__free(lv->rb);
+	loader_close(lv->loader);
+	if (lv->pipe.rec)
+		rec_writer_close(&lv->rec);
+	if (lv->pipe.malformed || lv->pipe.unknown)
+		fail("%llu malformed and %llu unknown records skipped",
+		     (unsigned long long)lv->pipe.malformed, (unsigned long long)lv->pipe.unknown);
+	fprintf(stderr, "smbwatch: stopped: %llu events, %llu dropped\n",
+		(unsigned long long)lv->pipe.events, (unsigned long long)drops);
+	output_free(&lv->out);
+}
+
+int agent_run_live(const struct options *o)
+{
+	struct live lv = { .opts = o };
+	int err;
+
+	verbosity = o->verbose;
+	libbpf_set_print(libbpf_print);
+	if (preflight())
+		return EXIT_RUNTIME;
+	install_signals();
+	err = live_setup(&lv, o);
+	if (!err) {
+		err = live_loop(&lv);
+		pipeline_finish(&lv.pipe, now_ns(CLOCK_MONOTONIC));
+	}
+	live_teardown(&lv);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int agent_run_replay(const struct options *o)
+{
+	enum output_format f = resolve_format(o->format);
+	struct pipeline pipe = { 0 };
+	struct rec_reader rd;
+	struct smbw_event e;
+	struct output out;
+	uint64_t last_ts = 0;
+	char err[512];
+	int r;
+
+	if (rec_reader_open(&rd, o->replay_path, err, sizeof(err))) {
+		fail("%s", err);
+		return EXIT_RUNTIME;
+	}
+	output_init(&out, f, resolve_color(o, f), o->verbose, stdout, rd.realtime_offset_ns);
+	pipe.out = &out;
+	pipe.show_events = o->events;
+	while ((r = rec_reader_next(&rd, &e, err, sizeof(err))) == 1) {
+		pipeline_feed(&pipe, &e, sizeof(e));
+		if (e.ts_ns > last_ts)
+			last_ts = e.ts_ns;
+	}
+	/* What was read before a bad record is still diagnosed and shown. */
+	pipeline_finish(&pipe, last_ts);
+	if (r < 0)
+		fail("%s (%llu records before it were replayed)", err,
+		     (unsigned long long)rd.records);
+	rec_reader_close(&rd);
+	output_free(&out);
+	return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "event_format.h"
+#include "json.h"
+
+static const char *const type_names[EV_TYPE_MAX] = {
+	[EV_TCP_STATE_CHANGE] = "tcp_state_change",
+	[EV_TCP_RETRANSMIT] = "tcp_retransmit",
+	[EV_TCP_RESET_SENT] = "tcp_reset_sent",
+	[EV_TCP_RESET_RECEIVED] = "tcp_reset_received",
+	[EV_SMB_CONNECT_DONE] = "smb_connect_done",
+	[EV_SMB_CONNECT_FAILED] = "smb_connect_failed",
+	[EV_SMB_SERVER_SOCKET] = "smb_server_socket",
+	[EV_SMB_NEGOTIATE_DONE] = "smb_negotiate_done",
+	[EV_SMB_SESSION_SETUP_DONE] = "smb_session_setup_done",
+	[EV_SMB_TREE_CONNECT_DONE] = "smb_tree_connect_done",
+	[EV_SMB_COMMAND_FAILED] = "smb_command_failed",
+	[EV_SMB_TREE_CONNECT] = "smb_tree_connect",
+	[EV_SMB_RECONNECT] = "smb_reconnect",
+	[EV_SMB_SESSION_EXPIRED] = "smb_session_expired",
+	[EV_SMB_KEY_EXPIRED] = "smb_key_expired",
+	[EV_SMB_KERBEROS_AUTH] = "smb_kerberos_auth",
+	[EV_SMB_EIO] = "smb_eio",
+	[EV_SMB_SPNEGO_UPCALL_DONE] = "smb_spnego_upcall_done",
+	[EV_SMB_SIGNATURE_BAD] = "smb_signature_bad",
+};
+
+const char *event_type_name(uint16_t type)
+{
+	if (type < EV_TYPE_MAX && type_names[type])
+		return type_names[type];
+	return "unknown";
+}
+
+const char *tcp_state_name(uint8_t state)
+{
+	static const char *const names[] = {
+		"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+		"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+		"NEW_SYN_RECV", "BOUND_INACTIVE",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "UNKNOWN";
+}
+
+const char *smb2_command_name(uint16_t cmd)
+{
+	static const char *const names[] = {
+		"NEGOTIATE", "SESSION_SETUP", "LOGOFF", "TREE_CONNECT", "TREE_DISCONNECT",
+		"CREATE", "CLOSE", "FLUSH", "READ", "WRITE", "LOCK", "IOCTL", "CANCEL",
+		"ECHO", "QUERY_DIRECTORY", "CHANGE_NOTIFY", "QUERY_INFO", "SET_INFO",
+		"OPLOCK_BREAK",
+	};
+
+	return cmd < sizeof(names) / sizeof(names[0]) ? names[cmd] : "UNKNOWN";
+}
+
+const char *dialect_name(uint16_t dialect)
+{
+	switch (dialect) {
+	case 0x0202:
+		return "2.0.2";
+	case 0x0210:
+		return "2.1";
+	case 0x0300:
+		return "3.0";
+	case 0x0302:
+		return "3.0.2";
+	case 0x0311:
+		return "3.1.1";
+	case 0:
+		return "";
+	default:
+		return "unknown";
+	}
+}
+
+void format_ip(struct strbuf *sb, const struct smbw_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (a->family == 2 && inet_ntop(AF_INET, a->addr, buf, sizeof(buf)))
+		sb_puts(sb, buf);
+	else if (a->family == 10 && inet_ntop(AF_INET6, a->addr, buf, sizeof(buf)))
+		sb_puts(sb, buf);
+	else
+		sb_putc(sb, '-');
+}
+
+void format_addr(struct strbuf *sb, const struct smbw_addr *a)
+{
+	if (a->family == 10)
+		sb_putc(sb, '[');
+	format_ip(sb, a);
+	if (a->family == 10)
+		sb_putc(sb, ']');
+	if (a->family)
+		sb_printf(sb, ":%u", a->port);
+}
+
+void format_wallclock(struct strbuf *sb, uint64_t ts_ns, int64_t offset_ns, int iso)
+{
+	int64_t real = (int64_t)ts_ns + offset_ns;
+	time_t secs = (time_t)(real / 1000000000);
+	long usec = (long)((real % 1000000000) / 1000);
+	struct tm tm;
+	char buf[32];
+
+	if (iso) {
+		gmtime_r(&secs, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+		sb_printf(sb, "%s.%06ldZ", buf, usec);
+	} else {
+		localtime_r(&secs, &tm);
+		strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+		sb_printf(sb, "%s.%06ld", buf, usec);
+	}
+}
+
+static bool is_tcp(const struct smbw_event *e)
+{
+	return e->type >= EV_TCP_STATE_CHANGE && e->type <= EV_TCP_RESET_RECEIVED;
+}
+
+static void json_addr(struct json *j, const char *ipkey, const char *portkey,
+		      const struct smbw_addr *a)
+{
+	struct strbuf ip;
+
+	sb_init(&ip);
+	format_ip(&ip, a);
+	json_str(j, ipkey, sb_str(&ip));
+	json_uint(j, portkey, a->port);
+	sb_free(&ip);
+}
+
+static void json_tcp_fields(struct json *j, const struct smbw_event *e)
+{
+	json_addr(j, "local_addr", "local_port", &e->local);
+	json_addr(j, "remote_addr", "remote_port", &e->remote);
+	if (e->type == EV_TCP_STATE_CHANGE)
+		json_str(j, "old_state", tcp_state_name(e->old_state));
+	if (e->new_state)
+		json_str(j, "state", tcp_state_name(e->new_state));
+	if (e->type == EV_TCP_RESET_SENT) {
+		json_bool(j, "no_socket", e->flags & SMBW_F_NO_SOCK);
+		json_uint(j, "reason", e->reason);
+	}
+}
+
+static void json_smb_fields(struct json *j, const struct smbw_event *e)
+{
+	json_hex(j, "server", e->server, 0);
+	if (e->conn_id)
+		json_uint(j, "conn_id", e->conn_id);
+	if (e->remote.family)
+		json_addr(j, "server_addr", "server_port", &e->remote);
+	json_int(j, "rc", e->rc);
+	if (e->nt_status)
+		json_hex(j, "nt_status", e->nt_status, 8);
+	if (e->type == EV_SMB_COMMAND_FAILED)
+		json_str(j, "command", smb2_command_name(e->command));
+	if (e->session_id)
+		json_hex(j, "session_id", e->session_id, 0);
+	if (e->tree_id)
+		json_hex(j, "tree_id", e->tree_id, 0);
+	if (e->dialect)
+		json_str(j, "dialect", dialect_name(e->dialect));
+	if (e->type == EV_SMB_SESSION_SETUP_DONE) {
+		json_hex(j, "session_flags", e->session_flags, 0);
+		json_uint(j, "sectype", e->sectype);
+	}
+	if (e->type == EV_SMB_TREE_CONNECT_DONE) {
+		json_hex(j, "share_flags", e->share_flags, 0);
+		json_bool(j, "seal", e->flags & SMBW_F_SEAL);
+	}
+	if (e->host[0])
+		json_strn(j, "host", e->host, sizeof(e->host));
+	if (e->user[0])
+		json_strn(j, "user", e->user, sizeof(e->user));
+	if (e->domain[0])
+		json_strn(j, "domain", e->domain, sizeof(e->domain));
+	if (e->unc[0])
+		json_strn(j, "unc", e->unc, sizeof(e->unc));
+}
+
+void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
+{
+	struct strbuf t;
+	struct json j;
+
+	sb_init(&t);
+	format_wallclock(&t, e->ts_ns, offset_ns, 1);
+	json_begin(&j, sb);
+	json_str(&j, "record", "event");
+	json_str(&j, "time", sb_str(&t));
+	json_uint(&j, "ts_ns", e->ts_ns);
+	json_str(&j, "event", event_type_name(e->type));
+	if (e->pid) {
+		json_uint(&j, "pid", e->pid);
+		json_strn(&j, "comm", e->comm, sizeof(e->comm));
+	}
+	if (e->sock)
+		json_hex(&j, "sock", e->sock, 0);
+	if (is_tcp(e))
+		json_tcp_fields(&j, e);
+	else
+		json_smb_fields(&j, e);
+	json_end(&j);
+	sb_free(&t);
+}
+
+/* Names from the kernel may hold control bytes: never let them reach a terminal raw. */
+static void text_name(struct strbuf *sb, const char *key, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (!n)
+		return;
+	sb_printf(sb, " %s=", key);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			sb_printf(sb, "\\x%02x", c);
+		else
+			sb_putc(sb, (char)c);
+	}
+}
+
+static void text_tcp(struct strbuf *sb, const struct smbw_event *e)
+{
+	sb_putc(sb, ' ');
+	format_addr(sb, &e->local);
+	sb_puts(sb, " -> ");
+	format_addr(sb, &e->remote);
+	if (e->type == EV_TCP_STATE_CHANGE)
+		sb_printf(sb, " %s -> %s", tcp_state_name(e->old_state),
+			  tcp_state_name(e->new_state));
+	else if (e->new_state)
+		sb_printf(sb, " state=%s", tcp_state_name(e->new_state));
+	if (e->flags & SMBW_F_NO_SOCK)
+		sb_puts(sb, " no-socket");
+}
+
+static void text_smb(struct strbuf *sb, const struct smbw_event *e)
+{
+	text_name(sb, "host", e->host, sizeof(e->host));
+	if (e->remote.family) {
+		sb_puts(sb, " addr=");
+		format_addr(sb, &e->remote);
+	}
+	if (e->type == EV_SMB_COMMAND_FAILED)
+		sb_printf(sb, " cmd=%s", smb2_command_name(e->command));
+	if (e->nt_status)
+		sb_printf(sb, " status=0x%08x", e->nt_status);
+	sb_printf(sb, " rc=%d", e->rc);
+	if (e->dialect)
+		sb_printf(sb, " dialect=%s", dialect_name(e->dialect));
+	text_name(sb, "user", e->user, sizeof(e->user));
+	text_name(sb, "domain", e->domain, sizeof(e->domain));
+	text_name(sb, "unc", e->unc, sizeof(e->unc));
+	if (e->session_id)
+		sb_printf(sb, " ses=0x%llx", (unsigned long long)e->session_id);
+	if (e->tree_id)
+		sb_printf(sb, " tid=0x%x", e->tree_id);
+	if (e->type == EV_SMB_TREE_CONNECT_DONE)
+		sb_printf(sb, " share_flags=0x%x seal=%d", e->share_flags,
+			  !!(e->flags & SMBW_F_SEAL));
+}
+
+void event_format_text(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
+{
+	format_wallclock(sb, e->ts_ns, offset_ns, 0);
+	sb_printf(sb, " %-22s", event_type_name(e->type));
+	if (is_tcp(e))
+		text_tcp(sb, e);
+	else
+		text_smb(sb, e);
+	if (e->pid) {
+		sb_printf(sb, " pid=%u", e->pid);
+		text_name(sb, "comm", e->comm, sizeof(e->comm));
+	}
+}

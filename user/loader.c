@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "probe.h"
+#include "smbwatch.skel.h"
+
+enum hook_kind { KIND_TP, KIND_FENTRY, KIND_FEXIT };
+
+/*
+ * One row per hook. A hook whose kernel signature changed has one row per
+ * variant, told apart by its argument count (probed in BTF, never guessed
+ * from the kernel version). raw_prog is the fallback for tracepoints that
+ * BTF does not describe (e.g. a module built without BTF).
+ */
+struct hook {
+	const char *group;
+	enum hook_kind kind;
+	const char *tp_system; /* tracepoints only */
+	const char *target;
+	int nargs; /* 0: any */
+	const char *btf_prog;
+	const char *raw_prog;
+	bool optional; /* only some kernels have it */
+};
+
+#define TP(grp, sys, tp, n, btf, raw, opt)                                              \
+	{ .group = grp, .kind = KIND_TP, .tp_system = sys, .target = tp, .nargs = n,    \
+	  .btf_prog = btf, .raw_prog = raw, .optional = opt }
+#define FEXIT(fn, prog)                                                                 \
+	{ .group = "cifs", .kind = KIND_FEXIT, .target = fn, .btf_prog = prog }
+
+static const struct hook hooks[] = {
+	TP("tcp", "sock", "inet_sock_set_state", 0, "tcp_state_btf", "tcp_state_raw", false),
+	TP("tcp", "tcp", "tcp_retransmit_skb", 0, "tcp_retransmit_btf", "tcp_retransmit_raw", false),
+	TP("tcp", "tcp", "tcp_receive_reset", 0, "tcp_reset_received_btf", "tcp_reset_received_raw",
+	   false),
+	/* the reset reason argument arrived in 6.10 */
+	TP("tcp", "tcp", "tcp_send_reset", 2, "tcp_reset_sent_btf", "tcp_reset_sent_raw", false),
+	TP("tcp", "tcp", "tcp_send_reset", 3, "tcp_reset_sent_reason_btf",
+	   "tcp_reset_sent_reason_raw", false),
+
+	TP("cifs", "cifs", "smb3_cmd_err", 0, "cifs_cmd_err_btf", "cifs_cmd_err_raw", false),
+	TP("cifs", "cifs", "smb3_tcon", 0, "cifs_tcon_tp_btf", "cifs_tcon_tp_raw", false),
+	TP("cifs", "cifs", "smb3_connect_done", 0, "cifs_connect_done_btf", "cifs_connect_done_raw",
+	   false),
+	TP("cifs", "cifs", "smb3_connect_err", 0, "cifs_connect_err_btf", "cifs_connect_err_raw",
+	   false),
+	TP("cifs", "cifs", "smb3_reconnect", 0, "cifs_reconnect_btf", "cifs_reconnect_raw", false),
+	TP("cifs", "cifs", "smb3_ses_expired", 0, "cifs_ses_expired_btf", "cifs_ses_expired_raw",
+	   false),
+	TP("cifs", "cifs", "smb3_key_expired", 0, "cifs_key_expired_btf", NULL, true),
+	FEXIT("cifs_get_tcp_session", "cifs_get_tcp_session_exit"),
+	FEXIT("SMB2_negotiate", "cifs_negotiate_exit"),
+	FEXIT("SMB2_sess_setup", "cifs_sess_setup_exit"),
+	FEXIT("SMB2_tcon", "cifs_tree_connect_exit"),
+	FEXIT("cifs_get_spnego_key", "cifs_spnego_exit"),
+	FEXIT("smb2_verify_signature", "cifs_verify_signature_exit"),
+};
+
+#define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+struct instance {
+	struct smbwatch *skel;
+	struct bpf_link *links[N_HOOKS];
+	struct bpf_program *chosen[N_HOOKS];
+};
+
+struct loader {
+	struct loader_config cfg;
+	struct btf *vmlinux_btf;
+	struct btf *cifs_btf;
+	struct instance net;
+	struct instance cifs;
+	struct hook_result result[N_HOOKS];
+	struct loader_group groups[2];
+};
+
+static const char *kind_via(enum hook_kind k, bool raw)
+{
+	if (raw)
+		return "raw_tp";
+	return k == KIND_TP ? "tp_btf" : k == KIND_FENTRY ? "fentry" : "fexit";
+}
+
+static struct loader_group *group_of(struct loader *l, const char *name)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(l->groups[i].name, name))
+			return &l->groups[i];
+	return NULL;
+}
+
+/* Which program (if any) serves hook i on this kernel; records why not. */
+static struct bpf_program *choose_program(struct loader *l, struct smbwatch *skel, size_t i,
+					  const struct btf *btf)
+{
+	const struct hook *h = &hooks[i];
+	struct hook_result *r = &l->result[i];
+	struct bpf_program *p;
+	bool raw = false;
+	int n;
+
+	n = h->kind == KIND_TP ? probe_btf_tp_nargs(btf, h->target) :
+				 probe_btf_func_nargs(btf, h->target);
+	if (n >= 0 && h->nargs && n != h->nargs) {
+		r->state = HOOK_NOT_THIS_KERNEL;
+		return NULL;
+	}
+	if (n < 0 || (l->cfg.force_fallback && h->raw_prog)) {
+		/* No BTF for it: a raw tracepoint still works if the event exists. */
+		if (!h->raw_prog || !probe_tracepoint(h->tp_system, h->target) ||
+		    (n < 0 && h->nargs == 3)) {
+			r->state = HOOK_ABSENT;
+			return NULL;
+		}
+		raw = true;
+	}
+	r->via = kind_via(h->kind, raw);
+	p = bpf_object__find_program_by_name(skel->obj, raw ? h->raw_prog : h->btf_prog);
+	if (!p) {
+		/* the hook table and bpf/ disagree: a build error, said plainly */
+		r->state = HOOK_FAILED;
+		r->err = -ENOENT;
+	}
+	return p;
+}
+
+static void select_group(struct loader *l, struct instance *in, const char *group,
+			 const struct btf *btf)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, in->skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		if (strcmp(hooks[i].group, group))
+			continue;
+		in->chosen[i] = choose_program(l, in->skel, i, btf);
+		if (in->chosen[i])
+			bpf_program__set_autoload(in->chosen[i], true);
+	}
+}
+
+static void attach_group(struct loader *l, struct instance *in, const char *group)
+{
+	struct loader_group *g = group_of(l, group);
+
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		struct hook_result *r = &l->result[i];
+
+		if (strcmp(hooks[i].group, group))
+			continue;
+		if (!in->chosen[i]) {
+			if (r->state == HOOK_ABSENT && !hooks[i].optional)
+				g->absent_required++;
+			continue;
+		}
+		in->links[i] = bpf_program__attach(in->chosen[i]);
+		if (!in->links[i]) {
+			r->state = HOOK_FAILED;
+			r->err = -errno;
+			g->failed++;
+			continue;
+		}
+		r->state = HOOK_ATTACHED;
+		g->attached++;
+	}
+	g->loaded = true;
+	g->waiting = false;
+}
+
+static int fill_ports(struct smbwatch *skel, const struct portset *ps)
+{
+	int fd = bpf_map__fd(skel->maps.watched_ports);
+	__u8 one = 1;
+
+	for (int i = 0; i < ps->n; i++) {
+		__u16 port = ps->ports[i];
+
+		if (bpf_map_update_elem(fd, &port, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int open_net(struct loader *l, char *errmsg, size_t n)
+{
+	struct instance *in = &l->net;
+	int err;
+
+	in->skel = smbwatch__open();
+	if (!in->skel) {
+		snprintf(errmsg, n, "cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	bpf_map__set_max_entries(in->skel->maps.events, l->cfg.ringbuf_kb * 1024u);
+	select_group(l, in, "tcp", l->vmlinux_btf);
+	err = smbwatch__load(in->skel);
+	if (err) {
+		snprintf(errmsg, n, "cannot load the TCP hooks into the kernel: %s "
+			 "(run with -vv for the verifier log)", strerror(-err));
+		return err;
+	}
+	err = fill_ports(in->skel, l->cfg.ports);
+	if (err) {
+		snprintf(errmsg, n, "cannot fill the port map: %s", strerror(-err));
+		return err;
+	}
+	attach_group(l, in, "tcp");
+	return 0;
+}
+
+struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t n)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l) {
+		snprintf(errmsg, n, "out of memory");
+		return NULL;
+	}
+	l->cfg = *cfg;
+	l->groups[0].name = "tcp";
+	l->groups[1].name = "cifs";
+	l->groups[1].waiting = true;
+	l->vmlinux_btf = btf__load_vmlinux_btf();
+	if (!l->vmlinux_btf) {
+		snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
+		goto fail;
+	}
+	err = open_net(l, errmsg, n);
+	if (err)
+		goto fail;
+	return l;
+fail:
+	loader_close(l);
+	return NULL;
+}
+
+static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
+{
+	int err;
+
+	err = bpf_map__reuse_fd(to->maps.events, bpf_map__fd(from->maps.events));
+	if (!err)
+		err = bpf_map__reuse_fd(to->maps.drops, bpf_map__fd(from->maps.drops));
+	if (!err)
+		err = bpf_map__reuse_fd(to->maps.watched_ports,
+					bpf_map__fd(from->maps.watched_ports));
+	return err;
+}
+
+int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
+{
+	struct instance *in = &l->cifs;
+	int err;
+
+	if (l->groups[1].loaded || !probe_module_live("cifs"))
+		return 0;
+	if (!l->cifs_btf) {
+		l->cifs_btf = btf__load_module_btf("cifs", l->vmlinux_btf);
+		if (!l->cifs_btf && probe_module_btf("cifs")) {
+			snprintf(errmsg, n, "cannot read cifs.ko's BTF: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	in->skel = smbwatch__open();
+	if (!in->skel) {
+		snprintf(errmsg, n, "cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	/* Without module BTF only the raw tracepoints can work: an empty BTF selects them. */
+	select_group(l, in, "cifs", l->cifs_btf ? l->cifs_btf : l->vmlinux_btf);
+	err = reuse_maps(in->skel, l->net.skel);
+	if (!err)
+		err = smbwatch__load(in->skel);
+	if (err) {
+		snprintf(errmsg, n, "cannot load the cifs.ko hooks: %s (run with -vv for the "
+			 "verifier log)", strerror(-err));
+		smbwatch__destroy(in->skel);
+		in->skel = NULL;
+		l->groups[1].loaded = true; /* do not retry in a loop; the error was reported */
+		l->groups[1].waiting = false;
+		return err;
+	}
+	attach_group(l, in, "cifs");
+	return 1;
+}
+
+int loader_ringbuf_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->net.skel->maps.events);
+}
+
+uint64_t loader_drops(const struct loader *l)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t total = 0;
+	__u32 zero = 0;
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(l->net.skel->maps.drops), &zero, vals))
+		for (int i = 0; i < ncpu; i++)
+			total += vals[i];
+	free(vals);
+	return total;
+}
+
+const struct loader_group *loader_group(const struct loader *l, const char *name)
+{
+	return group_of((struct loader *)l, name);
+}
+
+static void describe_hooks(const struct loader *l, FILE *f, const char *group)
+{
+	static const char *const names[] = { "-", "attached", "absent", "other kernel", "FAILED" };
+
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		const struct hook_result *r = &l->result[i];
+
+		if (strcmp(hooks[i].group, group) || r->state == HOOK_UNSEEN ||
+		    r->state == HOOK_NOT_THIS_KERNEL)
+			continue;
+		fprintf(f, "smbwatch:   %-22s %s%s%s", hooks[i].target, names[r->state],
+			r->state == HOOK_ATTACHED ? " via " : "",
+			r->state == HOOK_ATTACHED ? r->via : "");
+		if (r->state == HOOK_FAILED)
+			fprintf(f, " (%s)", strerror(-r->err));
+		if (r->state == HOOK_ABSENT && hooks[i].optional)
+			fputs(" (only newer kernels have it)", f);
+		fputc('\n', f);
+	}
+}
+
+void loader_describe(const struct loader *l, FILE *f, bool verbose)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct loader_group *g = &l->groups[i];
+
+		if (g->waiting)
+			fprintf(f, "smbwatch: hooks %s: waiting for cifs.ko to load\n", g->name);
+		else if (!g->loaded)
+			fprintf(f, "smbwatch: hooks %s: not loaded\n", g->name);
+		else
+			fprintf(f, "smbwatch: hooks %s: %d attached, %d failed, %d missing\n",
+				g->name, g->attached, g->failed, g->absent_required);
+		if (verbose || g->failed || g->absent_required)
+			describe_hooks(l, f, g->name);
+	}
+}
+
+static void instance_close(struct instance *in)
+{
+	for (size_t i = 0; i < N_HOOKS; i++)
+		bpf_link__destroy(in->links[i]);
+	smbwatch__destroy(in->skel);
+	memset(in, 0, sizeof(*in));
+}
+
+void loader_close(struct loader *l)
+{
+	if (!l)
+		return;
+	/* cifs first: it borrows the net instance's maps */
+	instance_close(&l->cifs);
+	instance_close(&l->net);
+	btf__free(l->cifs_btf);
+	btf__free(l->vmlinux_btf);
+	free(l);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Where events and diagnoses go: text or JSON lines on a stream, or the journal. */
+#ifndef SMBW_OUTPUT_H
+#define SMBW_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "options.h"
+#include "smbwatch_event.h"
+#include "strbuf.h"
+
+
+struct output {
+	enum output_format format; /* resolved: never FORMAT_AUTO */
+	bool color;
+	int verbose;
+	FILE *f;
+	int64_t realtime_offset_ns;
+	struct strbuf line;
+	uint64_t write_errors;
+};
+
+void output_init(struct output *o, enum output_format format, bool color, int verbose, FILE *f,
+		 int64_t realtime_offset_ns);
+void output_event(struct output *o, const struct smbw_event *e);
+void output_free(struct output *o);
+
+#endif

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "probe.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+const char *sysfs_path(char *buf, size_t n, const char *rel)
+{
+	const char *root = getenv("SMBWATCH_SYSFS_ROOT");
+
+	snprintf(buf, n, "%s/%s", root && *root ? root : "/sys", rel);
+	return buf;
+}
+
+static bool sys_exists(const char *rel)
+{
+	char p[512];
+
+	return access(sysfs_path(p, sizeof(p), rel), F_OK) == 0;
+}
+
+bool probe_vmlinux_btf(void)
+{
+	return sys_exists("kernel/btf/vmlinux");
+}
+
+bool probe_module_btf(const char *module)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "kernel/btf/%s", module);
+	return sys_exists(rel);
+}
+
+/* A module is usable once its init has finished ("live"), not while it is "coming". */
+bool probe_module_live(const char *module)
+{
+	char rel[128], p[512], state[16] = "";
+	FILE *f;
+
+	snprintf(rel, sizeof(rel), "module/%s/initstate", module);
+	f = fopen(sysfs_path(p, sizeof(p), rel), "r");
+	if (!f)
+		return false;
+	if (!fgets(state, sizeof(state), f))
+		state[0] = '\0';
+	fclose(f);
+	return strncmp(state, "live", 4) == 0;
+}
+
+bool probe_tracepoint(const char *system, const char *name)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "kernel/tracing/events/%s/%s", system, name);
+	if (sys_exists(rel))
+		return true;
+	snprintf(rel, sizeof(rel), "kernel/debug/tracing/events/%s/%s", system, name);
+	return sys_exists(rel);
+}
+
+/* libbpf attaches kprobes through this PMU; it is absent without CONFIG_KPROBES. */
+bool probe_kprobes(void)
+{
+	return sys_exists("bus/event_source/devices/kprobe/type");
+}
+
+bool probe_ringbuf(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
+}
+
+static int proto_nargs(const struct btf *btf, const struct btf_type *t)
+{
+	if (!t)
+		return -1;
+	while (btf_is_typedef(t) || btf_is_ptr(t) || btf_is_func(t))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t);
+}
+
+int probe_btf_func_nargs(const struct btf *btf, const char *func)
+{
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+
+	return id < 0 ? -1 : proto_nargs(btf, btf__type_by_id(btf, id));
+}
+
+int probe_btf_tp_nargs(const struct btf *btf, const char *tp)
+{
+	char name[128];
+	int id, n;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	n = proto_nargs(btf, btf__type_by_id(btf, id));
+	return n < 1 ? -1 : n - 1; /* the first argument is the tracepoint's data pointer */
+}
+
+static int cap_effective(__u64 *caps)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	*caps = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
+	return 0;
+}
+
+int probe_privileges(char *why, size_t n)
+{
+	__u64 caps = 0;
+	bool bpf, perfmon, admin;
+
+	if (cap_effective(&caps)) {
+		snprintf(why, n, "cannot read the process capabilities");
+		return -EPERM;
+	}
+	admin = caps & (1ull << CAP_SYS_ADMIN);
+	bpf = caps & (1ull << CAP_BPF);
+	perfmon = caps & (1ull << CAP_PERFMON);
+	if (admin || (bpf && perfmon))
+		return 0;
+	snprintf(why, n, "%s", geteuid() ? "not running as root" :
+		 "root without CAP_BPF and CAP_PERFMON");
+	return -EPERM;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What this kernel offers, asked in one place: the loader asks, then decides
+ * which programs to load. Paths are under SMBWATCH_SYSFS_ROOT (default /sys)
+ * so that tests can present a kernel without BTF or without cifs.ko.
+ */
+#ifndef SMBW_PROBE_H
+#define SMBW_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct btf;
+
+const char *sysfs_path(char *buf, size_t n, const char *rel);
+bool probe_vmlinux_btf(void);
+/* cifs.ko (or another module) is loaded, live, and has BTF. */
+bool probe_module_live(const char *module);
+bool probe_module_btf(const char *module);
+bool probe_tracepoint(const char *system, const char *name);
+bool probe_kprobes(void);
+bool probe_ringbuf(void);
+/*
+ * Number of arguments of a BTF function or of a tracepoint ("btf_trace_"
+ * typedef, not counting its leading context pointer); -1 when absent.
+ */
+int probe_btf_func_nargs(const struct btf *btf, const char *func);
+int probe_btf_tp_nargs(const struct btf *btf, const char *tp);
+/* 0 when the process may load and attach tracing programs, else fills why. */
+int probe_privileges(char *why, size_t n);
+
+#endif
