@@ -27,7 +27,7 @@ USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LDLIBS := $(LIBBPF_A) -lelf -lz -lm
 
-.PHONY: all clean check unit-tests live-tests vmtest vmlinux install uninstall format
+.PHONY: all clean check unit-tests san-tests vmtest vmlinux install uninstall format
 .DELETE_ON_ERROR:
 
 all: smbwatch
@@ -64,6 +64,6 @@ format:
 include tests/Makefile.inc
 
 clean:
-	rm -rf $(OUTPUT) smbwatch
+	rm -rf $(OUTPUT) build-san smbwatch
 
 -include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

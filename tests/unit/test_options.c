@@ -147,7 +147,7 @@ static void test_record_and_replay_exclude_each_other(void **state)
 
 static void test_too_many_ports(void **state)
 {
-	char buf[SMBW_MAX_PORTS + 1][8];
+	char buf[SMBW_MAX_PORTS + 1][16];
 	char *argv[2 * (SMBW_MAX_PORTS + 1) + 1];
 	struct options o;
 	FILE *null = fopen("/dev/null", "w");
