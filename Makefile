@@ -16,7 +16,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iheaders
 
 # Every user-space module but main.c, so that tests link the same objects.
 LIB_SRCS := user/strbuf.c user/json.c user/portset.c user/options.c user/event_format.c \
-	    user/probe.c user/loader.c user/recfile.c user/output.c user/pipeline.c user/agent.c
+	    user/probe.c user/loader.c user/recfile.c user/output.c user/pipeline.c user/agent.c \
+	    user/ntstatus.c user/causes.c user/classify.c user/correlator.c user/describe.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 
 CFLAGS ?= -O2 -g

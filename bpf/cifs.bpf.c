@@ -114,7 +114,11 @@ int BPF_PROG(cifs_get_tcp_session_exit, struct smb3_fs_context *fsc,
 	return 0;
 }
 
-SEC("fexit/SMB2_negotiate")
+/*
+ * The dialect-independent wrappers, not SMB2_negotiate/SMB2_sess_setup: they
+ * also cover SMB1 (vers=1.0), and a mount calls each exactly once.
+ */
+SEC("fexit/cifs_negotiate_protocol")
 int BPF_PROG(cifs_negotiate_exit, unsigned int xid, struct cifs_ses *ses,
 	     struct TCP_Server_Info *server, int ret)
 {
@@ -130,7 +134,7 @@ int BPF_PROG(cifs_negotiate_exit, unsigned int xid, struct cifs_ses *ses,
 	return 0;
 }
 
-SEC("fexit/SMB2_sess_setup")
+SEC("fexit/cifs_setup_session")
 int BPF_PROG(cifs_sess_setup_exit, unsigned int xid, struct cifs_ses *ses,
 	     struct TCP_Server_Info *server, void *nls, int ret)
 {
@@ -379,6 +383,38 @@ int BPF_PROG(cifs_key_expired_btf, const char *host, const char *user, __u64 con
 	read_str(e->host, sizeof(e->host), host);
 	read_str(e->user, sizeof(e->user), user);
 	read_sockaddr(&e->remote, dst);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* 7.x: smb3_kerberos_auth(server, ses, rc): the result of Kerberos session setup */
+SEC("tp_btf/smb3_kerberos_auth")
+int BPF_PROG(cifs_kerberos_auth_btf, struct TCP_Server_Info *server, struct cifs_ses *ses, int rc)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_KERBEROS_AUTH);
+
+	if (!e)
+		return 0;
+	e->rc = rc;
+	fill_server(e, server);
+	fill_session(e, ses);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * 7.x: smb3_eio(trace, info, info2): why a request became -EIO. The trace
+ * enum's numbering is the kernel's own; the raw value goes out in .reason.
+ */
+SEC("tp_btf/smb3_eio")
+int BPF_PROG(cifs_eio_btf, int trace, unsigned long info, unsigned long info2)
+{
+	struct smbw_event *e = cifs_event(EV_SMB_EIO);
+
+	if (!e)
+		return 0;
+	e->rc = -5; /* -EIO */
+	e->reason = trace;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

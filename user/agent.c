@@ -213,8 +213,10 @@ static int live_setup(struct live *lv, const struct options *o)
 	char err[256];
 
 	output_init(&lv->out, f, resolve_color(o, f), o->verbose, stdout, offset);
-	lv->pipe.out = &lv->out;
-	lv->pipe.show_events = o->events;
+	if (pipeline_init(&lv->pipe, &lv->out, o->events)) {
+		fail("out of memory");
+		return -ENOMEM;
+	}
 	if (o->record_path) {
 		if (rec_writer_open(&lv->rec, o->record_path, offset, err, sizeof(err))) {
 			fail("%s", err);
@@ -251,6 +253,7 @@ static void live_teardown(struct live *lv)
 		     (unsigned long long)lv->pipe.malformed, (unsigned long long)lv->pipe.unknown);
 	fprintf(stderr, "smbwatch: stopped: %llu events, %llu dropped\n",
 		(unsigned long long)lv->pipe.events, (unsigned long long)drops);
+	pipeline_free(&lv->pipe);
 	output_free(&lv->out);
 }
 
@@ -267,7 +270,7 @@ int agent_run_live(const struct options *o)
 	err = live_setup(&lv, o);
 	if (!err) {
 		err = live_loop(&lv);
-		pipeline_finish(&lv.pipe, now_ns(CLOCK_MONOTONIC));
+		pipeline_finish(&lv.pipe);
 	}
 	live_teardown(&lv);
 	return err ? EXIT_RUNTIME : EXIT_OK;
@@ -276,11 +279,10 @@ int agent_run_live(const struct options *o)
 int agent_run_replay(const struct options *o)
 {
 	enum output_format f = resolve_format(o->format);
-	struct pipeline pipe = { 0 };
+	struct pipeline pipe;
 	struct rec_reader rd;
 	struct smbw_event e;
 	struct output out;
-	uint64_t last_ts = 0;
 	char err[512];
 	int r;
 
@@ -289,15 +291,16 @@ int agent_run_replay(const struct options *o)
 		return EXIT_RUNTIME;
 	}
 	output_init(&out, f, resolve_color(o, f), o->verbose, stdout, rd.realtime_offset_ns);
-	pipe.out = &out;
-	pipe.show_events = o->events;
-	while ((r = rec_reader_next(&rd, &e, err, sizeof(err))) == 1) {
-		pipeline_feed(&pipe, &e, sizeof(e));
-		if (e.ts_ns > last_ts)
-			last_ts = e.ts_ns;
+	if (pipeline_init(&pipe, &out, o->events)) {
+		fail("out of memory");
+		rec_reader_close(&rd);
+		return EXIT_RUNTIME;
 	}
+	while ((r = rec_reader_next(&rd, &e, err, sizeof(err))) == 1)
+		pipeline_feed(&pipe, &e, sizeof(e));
 	/* What was read before a bad record is still diagnosed and shown. */
-	pipeline_finish(&pipe, last_ts);
+	pipeline_finish(&pipe);
+	pipeline_free(&pipe);
 	if (r < 0)
 		fail("%s (%llu records before it were replayed)", err,
 		     (unsigned long long)rd.records);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "causes.h"
+#include "describe.h"
 #include "event_format.h"
+#include "json.h"
+#include "ntstatus.h"
 #include "output.h"
 
 void output_init(struct output *o, enum output_format format, bool color, int verbose, FILE *f,
@@ -31,6 +35,143 @@ void output_event(struct output *o, const struct smbw_event *e)
 		event_format_json(&o->line, e, o->realtime_offset_ns);
 	else
 		event_format_text(&o->line, e, o->realtime_offset_ns);
+	emit_line(o);
+}
+
+static const char *severity_color(int prio)
+{
+	return prio <= 3 ? "\033[1;31m" : prio == 4 ? "\033[1;33m" : "\033[1;36m";
+}
+
+static int diagnosis_priority(const struct diagnosis *d)
+{
+	/* a failed IPC$ tree connect does not fail the mount: say it, lower */
+	return d->ipc ? 5 : cause_info(d->cause)->priority;
+}
+
+static void text_details(struct strbuf *sb, const struct diagnosis *d)
+{
+	const struct evidence *ev = &d->ev;
+
+	sb_printf(sb, "\n    evidence: elapsed %.1f ms", ev->elapsed_ns / 1e6);
+	if (ev->tcp_seen)
+		sb_printf(sb, ", connect %.1f ms, tcp retransmits %u (%u of the SYN), reset by %s",
+			  ev->connect_ns / 1e6, ev->tcp_retransmits, ev->syn_retransmits,
+			  reset_side_name(ev->reset));
+	if (d->dialect)
+		sb_printf(sb, ", dialect %s", dialect_name(d->dialect));
+	if (sectype_name(d->sectype)[0])
+		sb_printf(sb, ", auth %s", sectype_name(d->sectype));
+	if (ev->reconnects)
+		sb_printf(sb, ", reconnects %u", ev->reconnects);
+	if (ev->signature_failures)
+		sb_printf(sb, ", bad signatures %u", ev->signature_failures);
+	if (ev->spnego_seen)
+		sb_printf(sb, ", kerberos upcall rc %d", ev->spnego_rc);
+	if (ev->kdc_resets || ev->kdc_retransmits)
+		sb_printf(sb, ", KDC resets %u retransmits %u", ev->kdc_resets, ev->kdc_retransmits);
+	if (d->pid)
+		sb_printf(sb, ", pid %u (%s)", d->pid, d->comm);
+	if (ev->lacked[0])
+		sb_printf(sb, "\n    lacked: %s", ev->lacked);
+	sb_printf(sb, "\n    hint: %s", cause_info(d->cause)->hint);
+}
+
+static void text_diagnosis(struct output *o, const struct diagnosis *d)
+{
+	int prio = diagnosis_priority(d);
+
+	format_wallclock(&o->line, d->ts_ns, o->realtime_offset_ns, 0);
+	sb_putc(&o->line, ' ');
+	if (o->color)
+		sb_puts(&o->line, severity_color(prio));
+	sb_printf(&o->line, "%-7s", priority_name(prio));
+	if (o->color)
+		sb_puts(&o->line, "\033[0m");
+	sb_putc(&o->line, ' ');
+	describe_message(&o->line, d);
+	if (o->verbose)
+		text_details(&o->line, d);
+}
+
+static void json_evidence(struct json *j, const struct diagnosis *d)
+{
+	const struct evidence *ev = &d->ev;
+	struct json e;
+
+	sb_puts(j->sb, j->fields++ ? ",\"evidence\":" : "\"evidence\":");
+	json_begin(&e, j->sb);
+	json_uint(&e, "elapsed_ms", ev->elapsed_ns / 1000000);
+	json_uint(&e, "connect_us", ev->connect_ns / 1000);
+	json_bool(&e, "tcp_seen", ev->tcp_seen);
+	json_uint(&e, "tcp_retransmits", ev->tcp_retransmits);
+	json_uint(&e, "syn_retransmits", ev->syn_retransmits);
+	json_bool(&e, "syn_answered", ev->syn_answered);
+	json_str(&e, "reset_by", reset_side_name(ev->reset));
+	json_bool(&e, "status_seen", ev->status_seen);
+	json_uint(&e, "reconnects", ev->reconnects);
+	json_uint(&e, "signature_failures", ev->signature_failures);
+	if (ev->spnego_seen)
+		json_int(&e, "kerberos_upcall_rc", ev->spnego_rc);
+	json_uint(&e, "kdc_resets", ev->kdc_resets);
+	json_uint(&e, "kdc_retransmits", ev->kdc_retransmits);
+	json_str(&e, "lacked", ev->lacked);
+	json_end(&e);
+}
+
+void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns)
+{
+	const struct cause_info *ci = cause_info(d->cause);
+	const char *sname = ntstatus_name(d->nt_status);
+	struct strbuf tmp;
+	struct json j;
+	char ebuf[16];
+
+	sb_init(&tmp);
+	json_begin(&j, sb);
+	json_str(&j, "record", "diagnosis");
+	format_wallclock(&tmp, d->ts_ns, offset_ns, 1);
+	json_str(&j, "time", sb_str(&tmp));
+	json_uint(&j, "ts_ns", d->ts_ns);
+	json_str(&j, "cause", ci->id);
+	json_str(&j, "phase", phase_name(d->phase));
+	json_str(&j, "severity", priority_name(diagnosis_priority(d)));
+	sb_reset(&tmp);
+	describe_message(&tmp, d);
+	json_str(&j, "message", sb_str(&tmp));
+	json_strn(&j, "server", d->server, sizeof(d->server));
+	sb_reset(&tmp);
+	if (d->server_addr.family)
+		format_ip(&tmp, &d->server_addr);
+	json_str(&j, "server_addr", sb_str(&tmp));
+	json_uint(&j, "server_port", d->server_addr.port);
+	json_strn(&j, "share", d->unc, sizeof(d->unc));
+	json_strn(&j, "user", d->user, sizeof(d->user));
+	json_strn(&j, "domain", d->domain, sizeof(d->domain));
+	json_hex(&j, "nt_status", d->nt_status, 8);
+	json_str(&j, "nt_status_name", sname ? sname : "");
+	json_int(&j, "errno", d->rc < 0 ? -d->rc : d->rc);
+	json_str(&j, "errno_name", errno_name(d->rc, ebuf, sizeof(ebuf)));
+	json_str(&j, "dialect", dialect_name(d->dialect));
+	json_str(&j, "auth", sectype_name(d->sectype));
+	json_bool(&j, "ipc", d->ipc);
+	json_uint(&j, "count", d->count);
+	json_bool(&j, "repeat", d->repeat);
+	json_uint(&j, "pid", d->pid);
+	json_strn(&j, "comm", d->comm, sizeof(d->comm));
+	json_evidence(&j, d);
+	json_str(&j, "hint", ci->hint);
+	json_str(&j, "message_id", ci->message_id);
+	json_end(&j);
+	sb_free(&tmp);
+}
+
+void output_diagnosis(struct output *o, const struct diagnosis *d)
+{
+	if (o->format == FORMAT_TEXT)
+		text_diagnosis(o, d);
+	else
+		diagnosis_to_json(&o->line, d, o->realtime_offset_ns);
 	emit_line(o);
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "diagnosis.h"
 #include "options.h"
 #include "smbwatch_event.h"
 #include "strbuf.h"
@@ -25,6 +26,9 @@ struct output {
 void output_init(struct output *o, enum output_format format, bool color, int verbose, FILE *f,
 		 int64_t realtime_offset_ns);
 void output_event(struct output *o, const struct smbw_event *e);
+void output_diagnosis(struct output *o, const struct diagnosis *d);
 void output_free(struct output *o);
+/* The JSON object of a diagnosis (README "JSON schema"), without newline. */
+void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t realtime_offset_ns);
 
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "correlator.h"
 #include "pipeline.h"
 
 /* Ring buffer records are exactly one struct; anything else is a mismatched build. */
@@ -37,16 +38,41 @@ int pipeline_feed(struct pipeline *p, const void *data, size_t size)
 	}
 	if (p->show_events)
 		output_event(p->out, &e);
+	if (p->corr)
+		correlator_feed(p->corr, &e);
 	return 0;
+}
+
+static void on_diagnosis(void *ctx, const struct diagnosis *d)
+{
+	struct pipeline *p = ctx;
+
+	output_diagnosis(p->out, d);
+}
+
+int pipeline_init(struct pipeline *p, struct output *out, bool show_events)
+{
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	p->show_events = show_events;
+	p->corr = correlator_new(NULL, on_diagnosis, p);
+	return p->corr ? 0 : -ENOMEM;
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t now_ns)
 {
-	(void)p;
-	(void)now_ns;
+	if (p->corr)
+		correlator_tick(p->corr, now_ns);
 }
 
-void pipeline_finish(struct pipeline *p, uint64_t now_ns)
+void pipeline_finish(struct pipeline *p)
 {
-	pipeline_tick(p, now_ns);
+	if (p->corr)
+		correlator_finish(p->corr);
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	correlator_free(p->corr);
+	p->corr = NULL;
 }

@@ -26,10 +26,12 @@ struct pipeline {
 	uint64_t record_errors;
 };
 
+int pipeline_init(struct pipeline *p, struct output *out, bool show_events);
 /* Returns 0, or -EIO when recording failed (the caller stops: nothing is lost silently). */
 int pipeline_feed(struct pipeline *p, const void *data, size_t size);
 /* Let time-based conclusions (no reply, expiry) happen with no new event. */
 void pipeline_tick(struct pipeline *p, uint64_t now_ns);
-void pipeline_finish(struct pipeline *p, uint64_t now_ns);
+void pipeline_finish(struct pipeline *p);
+void pipeline_free(struct pipeline *p);
 
 #endif

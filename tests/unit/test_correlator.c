@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The correlator on hand-built event streams: joins, traps, ordering, bounds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "correlator.h"
+#include "event_builders.h"
+#include "ntstatus.h"
+
+#define SRV1 0xffff888000001000ull
+#define SRV2 0xffff888000002000ull
+#define SOCK1 0xffff888000010000ull
+#define SOCK2 0xffff888000020000ull
+
+struct sink {
+	struct diagnosis d[64];
+	int n;
+};
+
+static void collect(void *ctx, const struct diagnosis *d)
+{
+	struct sink *s = ctx;
+
+	if (s->n < 64)
+		s->d[s->n++] = *d;
+}
+
+struct fixture {
+	struct sink sink;
+	struct correlator *c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->c = correlator_new(NULL, collect, &f->sink);
+	*state = f;
+	return f->c ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	correlator_free(f->c);
+	free(f);
+	return 0;
+}
+
+static void feed(struct fixture *f, struct smbw_event e)
+{
+	correlator_feed(f->c, &e);
+}
+
+/* TCP connect from pid to addr on sock, then cifs's server object for it. */
+static void connected(struct fixture *f, uint64_t t, uint32_t pid, uint64_t srv, uint64_t sock,
+		      const char *host, struct smbw_addr addr)
+{
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t, sock, addr, 7, 2, pid));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t + 1 * MS, sock, addr, 2, 1, 0));
+	feed(f, ev_server(t + 2 * MS, pid, srv, sock, host, addr, 0));
+}
+
+static void test_bad_password_gives_one_diagnosis(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr a = ipv4(10, 0, 0, 5, 445);
+	struct diagnosis *d;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", a);
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 5 * MS, 100, SRV1, 0));
+	feed(f, ev_status(1 * SEC + 6 * MS, 100, 1, NT_STATUS_MORE_PROCESSING_REQUIRED, -EREMOTEIO));
+	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EACCES));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	d = &f->sink.d[0];
+	assert_int_equal(d->cause, CAUSE_BAD_CREDENTIALS);
+	assert_int_equal(d->phase, PHASE_SESSION_SETUP);
+	assert_int_equal(d->nt_status, NT_STATUS_LOGON_FAILURE);
+	assert_int_equal(d->rc, -EACCES);
+	assert_string_equal(d->server, "fs1");
+	assert_string_equal(d->user, "alice");
+	assert_string_equal(d->domain, "CORP");
+	assert_string_equal(d->unc, "\\\\fs1\\data");
+	assert_int_equal(d->server_addr.port, 445);
+	assert_true(d->ev.tcp_seen && d->ev.syn_answered && d->ev.status_seen);
+	assert_int_equal(d->ev.elapsed_ns, 9 * MS);
+	assert_int_equal(d->ev.connect_ns, 1 * MS);
+	assert_int_equal(d->count, 1);
+	assert_string_equal(d->ev.lacked, "");
+}
+
+static void test_success_gives_no_diagnosis(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 5 * MS, 100, SRV1, 0));
+	feed(f, ev_status(1 * SEC + 6 * MS, 100, 1, NT_STATUS_MORE_PROCESSING_REQUIRED, -EREMOTEIO));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, 0));
+	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\IPC$", 0));
+	feed(f, ev_tree(1 * SEC + 11 * MS, 100, SRV1, "\\\\fs1\\data", 0));
+	correlator_tick(f->c, 100 * SEC);
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 0);
+}
+
+static void test_ipc_failure_is_marked_not_the_mounts_cause(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, 0));
+	feed(f, ev_status(1 * SEC + 10 * MS, 100, 3, NT_STATUS_ACCESS_DENIED, -EACCES));
+	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\IPC$", -EACCES));
+	feed(f, ev_tree(1 * SEC + 11 * MS, 100, SRV1, "\\\\fs1\\data", 0));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_true(f->sink.d[0].ipc);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_SHARE_ACCESS_DENIED);
+}
+
+static void test_refused_connect_joins_the_tcp_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr a = ipv4(10, 0, 0, 5, 445);
+	struct diagnosis *d;
+
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC, SOCK1, a, 7, 2, 100));
+	feed(f, ev_tcp(EV_TCP_RESET_RECEIVED, 1 * SEC + 1 * MS, SOCK1, a, 0, 2, 0));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 1 * MS, SOCK1, a, 2, 7, 0));
+	a.port = 0; /* the mount request's address has no port yet */
+	feed(f, ev_server(1 * SEC + 2 * MS, 100, 0, 0, "fs1", a, -ECONNREFUSED));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	d = &f->sink.d[0];
+	assert_int_equal(d->cause, CAUSE_CONNECT_REFUSED);
+	assert_int_equal(d->ev.reset, RESET_BY_SERVER);
+	assert_true(d->ev.tcp_seen);
+	assert_false(d->ev.syn_answered);
+	assert_int_equal(d->ev.elapsed_ns, 2 * MS);
+}
+
+static void test_negotiate_without_reply_is_one_diagnosis(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event r = ev_base(EV_SMB_RECONNECT, 21 * SEC, 0);
+	struct diagnosis *d;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	r.conn_id = 7;
+	strcpy(r.host, "fs1");
+	feed(f, r);
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 21 * SEC + 5 * MS, 100, SRV1, -EHOSTDOWN));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	d = &f->sink.d[0];
+	assert_int_equal(d->cause, CAUSE_NEGOTIATE_NO_RESPONSE);
+	assert_int_equal(d->ev.reconnects, 1);
+	assert_true(d->ev.elapsed_ns >= 20 * SEC);
+	assert_non_null(strstr(d->ev.lacked, "NT status"));
+}
+
+static void test_reset_during_negotiate(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr a = ipv4(10, 0, 0, 5, 445);
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", a);
+	feed(f, ev_tcp(EV_TCP_RESET_RECEIVED, 1 * SEC + 3 * MS, SOCK1, a, 0, 1, 0));
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 4 * MS, 100, SRV1, -ECONNRESET));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_RESET);
+}
+
+static void test_a_local_servers_sockets_are_not_evidence(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr client = ipv4(127, 0, 0, 1, 40000);
+	struct smbw_event e;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "localhost", ipv4(127, 0, 0, 1, 445));
+	/* smbd's own socket on this host: local port 445, the client at the far end */
+	e = ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 1 * MS, SOCK2, client, 3, 1, 0);
+	e.local = ipv4(127, 0, 0, 1, 445);
+	feed(f, e);
+	e.type = EV_TCP_RESET_RECEIVED;
+	e.ts_ns += 1 * MS;
+	feed(f, e);
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 25 * SEC, 100, SRV1, -EHOSTDOWN));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_NO_RESPONSE);
+	assert_int_equal(f->sink.d[0].ev.reset, RESET_NONE);
+}
+
+static void test_interleaved_mounts_to_two_servers(void **state)
+{
+	struct fixture *f = *state;
+	struct diagnosis *a, *b;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	connected(f, 1 * SEC + 500, 200, SRV2, SOCK2, "fs2", ipv4(10, 0, 0, 6, 445));
+	feed(f, ev_status(1 * SEC + 8 * MS, 200, 3, NT_STATUS_BAD_NETWORK_NAME, -ENOENT));
+	feed(f, ev_status(1 * SEC + 8 * MS + 1, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	feed(f, ev_tree(1 * SEC + 9 * MS, 200, SRV2, "\\\\fs2\\nope", -ENOENT));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS + 1, 100, SRV1, -EACCES));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 2);
+	a = &f->sink.d[0];
+	b = &f->sink.d[1];
+	assert_int_equal(a->cause, CAUSE_BAD_NETWORK_NAME);
+	assert_string_equal(a->server, "fs2");
+	assert_string_equal(a->unc, "\\\\fs2\\nope");
+	assert_int_equal(a->pid, 200);
+	assert_int_equal(b->cause, CAUSE_BAD_CREDENTIALS);
+	assert_string_equal(b->server, "fs1");
+	assert_int_equal(b->pid, 100);
+}
+
+static void test_out_of_order_events_are_put_back_in_order(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	/* another CPU's status event arrives after the fexit event that follows it */
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EACCES));
+	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_ACCOUNT_DISABLED, -EACCES));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_ACCOUNT_RESTRICTED);
+	assert_int_equal(f->sink.d[0].nt_status, NT_STATUS_ACCOUNT_DISABLED);
+}
+
+static void test_without_fexit_hooks_tracepoints_still_classify(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event c = ev_base(EV_SMB_CONNECT_DONE, 1 * SEC, 100);
+	struct diagnosis *d;
+
+	c.conn_id = 9;
+	strcpy(c.host, "fs9");
+	c.remote = ipv4(10, 0, 0, 9, 445);
+	feed(f, c);
+	feed(f, ev_status(1 * SEC + 5 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	correlator_tick(f->c, 1 * SEC + 1 * MS + 3 * SEC);
+	assert_int_equal(f->sink.n, 1);
+	d = &f->sink.d[0];
+	assert_int_equal(d->cause, CAUSE_BAD_CREDENTIALS);
+	assert_string_equal(d->server, "fs9");
+	assert_non_null(strstr(d->ev.lacked, "fexit hooks"));
+}
+
+static void test_tracepoint_only_tree_connect_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event t = ev_base(EV_SMB_TREE_CONNECT, 1 * SEC + 6 * MS, 100);
+
+	feed(f, ev_status(1 * SEC + 5 * MS, 100, 3, NT_STATUS_BAD_NETWORK_NAME, -ENOENT));
+	strcpy(t.unc, "\\\\fs1\\missing");
+	t.rc = -ENOENT;
+	feed(f, t);
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_BAD_NETWORK_NAME);
+	assert_string_equal(f->sink.d[0].unc, "\\\\fs1\\missing");
+	assert_int_equal(f->sink.d[0].nt_status, NT_STATUS_BAD_NETWORK_NAME);
+}
+
+static void test_repeated_failures_fold_into_a_count(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t t = (uint64_t)(1 + i) * SEC;
+
+		connected(f, t, 100 + i, SRV1 + i, SOCK1 + i, "fs1", ipv4(10, 0, 0, 5, 445));
+		feed(f, ev_status(t + 8 * MS, 100 + i, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+		feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, t + 9 * MS, 100 + i, SRV1 + i, -EACCES));
+	}
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 2);
+	assert_false(f->sink.d[0].repeat);
+	assert_int_equal(f->sink.d[0].count, 1);
+	assert_true(f->sink.d[1].repeat);
+	assert_int_equal(f->sink.d[1].count, 4);
+}
+
+static void test_reconnect_storm_on_a_mounted_share(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\data", 0));
+	for (int i = 0; i < 10; i++) {
+		struct smbw_event r = ev_base(EV_SMB_RECONNECT, (uint64_t)(2 + i) * SEC, 0);
+
+		r.conn_id = 7;
+		strcpy(r.host, "fs1");
+		feed(f, r);
+	}
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 2);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_RECONNECT);
+	assert_string_equal(f->sink.d[0].server, "fs1");
+	assert_int_equal(f->sink.d[1].count, 9);
+}
+
+static void test_session_expired_status_on_any_command(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_status(50 * SEC, 100, 5, NT_STATUS_NETWORK_SESSION_EXPIRED, -EAGAIN));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_SESSION_EXPIRED);
+	assert_string_equal(f->sink.d[0].server, "fs1");
+}
+
+static void test_unknown_status_is_reported_raw(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, 0xC0FFEE00, -EIO));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EIO));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_UNCLASSIFIED);
+	assert_int_equal(f->sink.d[0].nt_status, 0xC0FFEE00);
+}
+
+static void test_tables_are_bounded_and_evictions_counted(void **state)
+{
+	struct correlator_config cfg;
+	struct correlator_stats st;
+	struct sink sink = { .n = 0 };
+	struct correlator *c;
+
+	(void)state;
+	correlator_default_config(&cfg);
+	cfg.max_socks = 8;
+	cfg.max_conns = 4;
+	c = correlator_new(&cfg, collect, &sink);
+	assert_non_null(c);
+	for (int i = 0; i < 1000; i++) {
+		struct smbw_event e = ev_tcp(EV_TCP_STATE_CHANGE, (uint64_t)i * MS, 0x1000 + i * 64,
+					     ipv4(10, 0, 0, 5, 445), 7, 2, 1);
+		struct smbw_event s = ev_server((uint64_t)i * MS + 1, 1, 0x900000 + i * 64,
+						0x1000 + i * 64, "fs", ipv4(10, 0, 0, 5, 445), 0);
+
+		correlator_feed(c, &e);
+		correlator_feed(c, &s);
+	}
+	correlator_finish(c);
+	correlator_get_stats(c, &st);
+	assert_int_equal(st.events, 2000);
+	assert_true(st.evicted_socks >= 1000 - 8 - 1);
+	assert_true(st.evicted_conns >= 1000 - 4 - 1);
+	correlator_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bad_password_gives_one_diagnosis, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_success_gives_no_diagnosis, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipc_failure_is_marked_not_the_mounts_cause, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_connect_joins_the_tcp_reset, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_negotiate_without_reply_is_one_diagnosis, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reset_during_negotiate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_local_servers_sockets_are_not_evidence, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_interleaved_mounts_to_two_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_events_are_put_back_in_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_without_fexit_hooks_tracepoints_still_classify,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tracepoint_only_tree_connect_failure, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_repeated_failures_fold_into_a_count, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_storm_on_a_mounted_share, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_session_expired_status_on_any_command, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_status_is_reported_raw, setup, teardown),
+		cmocka_unit_test(test_tables_are_bounded_and_evictions_counted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

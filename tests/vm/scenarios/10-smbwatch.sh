@@ -1,0 +1,241 @@
+# 10-smbwatch.sh: every failure smbwatch must diagnose, provoked for real against cifs.ko and
+# Samba in the guest. Each scenario runs smbwatch (events + diagnoses as JSON lines, and a
+# recording), makes one mount, stops smbwatch and asserts:
+#   - the raw events that must be there (the evidence of the failure);
+#   - the diagnosis: exactly one, with its cause id and key fields (none for a success);
+#   - that the password used appears in no output at all.
+# The outputs stay in /out/NAME/ (smbwatch.json, smbwatch.err, events.rec): the host copies them
+# into tests/fixtures/ (scripts/vm/update-fixtures.sh), where the classifier's unit tests replay them.
+
+SMBW_USER=smbtest
+# Unique and greppable: if it shows up in any output, smbwatch leaked a password.
+SMBW_PW='pw-Zq8rT4-never-logged'
+SMBW_BIN=${SMBW_BIN:-$SMBW_REPO/smbwatch}
+
+_watch_start() {
+	local out=$SMBW_SCENARIO_OUT i
+	"$SMBW_BIN" -e -f json -v -r "$out/events.rec" > "$out/smbwatch.json" 2> "$out/smbwatch.err" &
+	echo $! > "$SMBW_STATE/smbwatch.pid"
+	for i in $(seq 600); do
+		grep -q '^smbwatch: hooks cifs: [0-9]* attached' "$out/smbwatch.err" && return 0
+		kill -0 "$(cat "$SMBW_STATE/smbwatch.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	smbw_reason "smbwatch did not attach to cifs.ko: $(grep -v '^smbwatch:   ' "$out/smbwatch.err" | tail -2 | tr '\n' ' ')"
+	return 1
+}
+
+# Stop it after the settle time (2 s) so that pending conclusions are made live, not at exit.
+_watch_stop() {
+	local pid
+	sleep 3
+	pid=$(cat "$SMBW_STATE/smbwatch.pid" 2>/dev/null) || return 0
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$SMBW_STATE/smbwatch.pid"
+}
+
+_json() { # jq over this scenario's smbwatch output
+	jq -c "$@" "$SMBW_SCENARIO_OUT/smbwatch.json"
+}
+
+_count() {
+	_json "select($1)" | wc -l
+}
+
+_fail() {
+	smbw_reason "$*"
+	return 1
+}
+
+_no_password_anywhere() {
+	local f
+	for f in "$SMBW_SCENARIO_OUT"/smbwatch.json "$SMBW_SCENARIO_OUT"/smbwatch.err \
+		 "$SMBW_SCENARIO_OUT"/events.rec; do
+		if grep -a -q -F -- "$SMBW_PW" "$f"; then
+			_fail "the password appears in $(basename "$f")"
+			return 1
+		fi
+	done
+}
+
+# _expect_event NAME JQ-CONDITION: at least one raw event matches.
+_expect_event() {
+	[ "$(_count ".record==\"event\" and .event==\"$1\" and ($2)")" -ge 1 ] ||
+		_fail "no $1 event with $2"
+}
+
+# _expect_diagnosis CAUSE JQ-CONDITION: exactly one mount-failing diagnosis, this one.
+_expect_diagnosis() {
+	local all n
+	all=$(_json 'select(.record=="diagnosis" and .ipc==false) | .cause' | tr -d '"' | xargs)
+	n=$(_count ".record==\"diagnosis\" and .ipc==false")
+	[ "$n" = 1 ] || { _fail "expected one diagnosis $1, got $n: ${all:-none}"; return 1; }
+	[ "$(_count ".record==\"diagnosis\" and .cause==\"$1\" and ($2)")" = 1 ] ||
+		_fail "diagnosis is '$all', expected $1 with $2: $(_json 'select(.record=="diagnosis")' | head -1)"
+}
+
+_finish() { # pass reason: the diagnosis line
+	_no_password_anywhere || return 1
+	smbw_reason "$(_json -r 'select(.record=="diagnosis" and .ipc==false) | .message' | head -1)"
+}
+
+_samba() { # GLOBAL_EXTRA SHARE_EXTRA: smbd with [share] and the test user
+	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
+	smbw_samba_start "$1" "[share]
+	path = @SMBDIR@/share
+	read only = no
+	$2" || { _fail "smbd did not start"; return 1; }
+	smbw_add_user "$SMBW_USER" "$SMBW_PW" || { _fail "smbpasswd -a failed"; return 1; }
+}
+
+_mount() { # UNC [EXTRA_OPTS] [USER] [PASSWORD]
+	smbw_mount "$1" "username=${3:-$SMBW_USER},password=${4:-$SMBW_PW}${2:+,$2}"
+}
+
+# First: smbwatch starts before cifs.ko exists, waits, and attaches when it loads.
+scenario_late_attach() {
+	local out=$SMBW_SCENARIO_OUT i
+	smbw_samba_stop
+	rmmod cifs 2>/dev/null
+	[ -d /sys/module/cifs ] && { _fail "cannot unload cifs.ko for the test"; return 1; }
+	"$SMBW_BIN" -e -f json -r "$out/events.rec" > "$out/smbwatch.json" 2> "$out/smbwatch.err" &
+	echo $! > "$SMBW_STATE/smbwatch.pid"
+	for i in $(seq 300); do
+		grep -q 'hooks cifs: waiting for cifs.ko' "$out/smbwatch.err" && break
+		sleep 0.1
+	done
+	grep -q 'hooks cifs: waiting for cifs.ko' "$out/smbwatch.err" ||
+		{ _fail "smbwatch did not say it waits for cifs.ko"; return 1; }
+	_samba "" "" || return 1
+	for i in $(seq 600); do
+		grep -q '^smbwatch: hooks cifs: [0-9]* attached' "$out/smbwatch.err" && break
+		sleep 0.1
+	done
+	grep -q '^smbwatch: hooks cifs: [0-9]* attached' "$out/smbwatch.err" ||
+		{ _fail "smbwatch did not attach after modprobe cifs"; return 1; }
+	_mount //127.0.0.1/share "" "$SMBW_USER" wrong-password
+	_watch_stop
+	_expect_diagnosis bad-credentials '.nt_status=="0xc000006d"' || return 1
+	_finish
+}
+
+scenario_success() {
+	_samba "" "" && _watch_start || return 1
+	_mount //127.0.0.1/share || { _watch_stop; _fail "the good mount failed"; return 1; }
+	_watch_stop
+	_expect_event smb_tree_connect_done '.rc==0 and (.unc|test("share$"))' || return 1
+	_expect_event smb_negotiate_done '.rc==0 and .dialect!=""' || return 1
+	_expect_event smb_session_setup_done '.rc==0 and .user=="smbtest"' || return 1
+	[ "$(_count '.record=="diagnosis"')" = 0 ] ||
+		{ _fail "diagnoses for a good mount: $(_json 'select(.record=="diagnosis") | .cause' | xargs)"; return 1; }
+	_no_password_anywhere || return 1
+	smbw_reason "no diagnosis, $(_count '.record=="event"') events"
+}
+
+scenario_wrong_password() {
+	_samba "" "" && _watch_start || return 1
+	_mount //127.0.0.1/share "" "$SMBW_USER" "wrong-$SMBW_PW"
+	_watch_stop
+	_expect_event smb_command_failed '.command=="SESSION_SETUP" and .nt_status=="0xc000006d"' || return 1
+	_expect_diagnosis bad-credentials \
+		'.phase=="session_setup" and .nt_status=="0xc000006d" and .user=="smbtest" and .errno==13' || return 1
+	_finish
+}
+
+scenario_unknown_user() {
+	_samba "" "" && _watch_start || return 1
+	_mount //127.0.0.1/share "" nosuchuser "$SMBW_PW"
+	_watch_stop
+	_expect_diagnosis bad-credentials '.user=="nosuchuser" and .phase=="session_setup"' || return 1
+	_finish
+}
+
+scenario_account_disabled() {
+	_samba "" "" || return 1
+	smbw_disable_user "$SMBW_USER" || { _fail "smbpasswd -d failed"; return 1; }
+	_watch_start || return 1
+	_mount //127.0.0.1/share
+	_watch_stop
+	_expect_diagnosis account-restricted '.nt_status=="0xc0000072" and .user=="smbtest"' || return 1
+	_finish
+}
+
+scenario_missing_share() {
+	_samba "" "" && _watch_start || return 1
+	_mount //127.0.0.1/nosuchshare
+	_watch_stop
+	_expect_event smb_command_failed '.command=="TREE_CONNECT" and .nt_status=="0xc00000cc"' || return 1
+	_expect_diagnosis bad-network-name \
+		'.phase=="tree_connect" and .nt_status=="0xc00000cc" and .share=="\\\\127.0.0.1\\nosuchshare"' || return 1
+	_finish
+}
+
+scenario_share_denied() {
+	_samba "" "valid users = someoneelse" && _watch_start || return 1
+	_mount //127.0.0.1/share
+	_watch_stop
+	_expect_diagnosis share-access-denied \
+		'.nt_status=="0xc0000022" and (.share|test("share$")) and .user=="smbtest"' || return 1
+	_finish
+}
+
+scenario_min_smb3_vs_vers20() {
+	_samba "server min protocol = SMB3" "" && _watch_start || return 1
+	_mount //127.0.0.1/share vers=2.0
+	_watch_stop
+	_expect_diagnosis dialect-mismatch '.phase=="negotiate"' || return 1
+	_finish
+}
+
+scenario_min_smb3_vs_vers10() {
+	_samba "server min protocol = SMB3" "" && _watch_start || return 1
+	_mount //127.0.0.1/share vers=1.0
+	_watch_stop
+	_expect_diagnosis dialect-mismatch '.phase=="negotiate"' || return 1
+	_finish
+}
+
+scenario_encrypt_vs_vers21() {
+	_samba "server smb encrypt = required" "" && _watch_start || return 1
+	_mount //127.0.0.1/share vers=2.1
+	_watch_stop
+	_expect_diagnosis "$(_json -r 'select(.record=="diagnosis" and .ipc==false) | .cause' |
+		grep -m1 -E '^(session|share)-encryption-required$' || echo session-encryption-required)" \
+		'.dialect=="2.1"' || return 1
+	_finish
+}
+
+scenario_refused() {
+	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
+	_watch_start || return 1
+	_mount //127.0.0.1/share
+	_watch_stop
+	_expect_event tcp_reset_received '.remote_port==445 and .remote_addr=="127.0.0.1"' || return 1
+	_expect_diagnosis connect-refused '.phase=="connect" and .errno==111 and .server_addr=="127.0.0.1"' || return 1
+	_finish
+}
+
+scenario_negotiate_silent_timeout=180
+scenario_negotiate_silent() {
+	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
+	smbw_fake_server silent 445 || { _fail "fake server did not start"; return 1; }
+	_watch_start || return 1
+	_mount //127.0.0.1/share
+	_watch_stop
+	_expect_event tcp_state_change '.state=="ESTABLISHED" and .remote_port==445' || return 1
+	_expect_diagnosis negotiate-no-response \
+		'.phase=="negotiate" and .evidence.syn_answered and .evidence.reset_by=="none" and .evidence.elapsed_ms>=5000' || return 1
+	_finish
+}
+
+scenario_negotiate_reset() {
+	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
+	smbw_fake_server reset 445 || { _fail "fake server did not start"; return 1; }
+	_watch_start || return 1
+	_mount //127.0.0.1/share
+	_watch_stop
+	_expect_event tcp_reset_received '.remote_port==445' || return 1
+	_expect_diagnosis negotiate-reset '.phase=="negotiate" and .evidence.reset_by=="server"' || return 1
+	_finish
+}

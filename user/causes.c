@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "causes.h"
+
+static const struct cause_info causes[CAUSE_COUNT] = {
+	[CAUSE_CONNECT_REFUSED] = {
+		"connect-refused", PHASE_CONNECT, 3,
+		"The server answered the TCP connection to the SMB port with a reset.",
+		"Nothing listens on the SMB port (445, or 139), or a firewall rejects it: check that "
+		"the SMB server runs and that port 445 is open between client and server.",
+		"7742f8b9bda14d1b9de6f014d787a138" },
+	[CAUSE_CONNECT_TIMEOUT] = {
+		"connect-timeout", PHASE_CONNECT, 3,
+		"The TCP connection to the SMB port got no answer.",
+		"The host is down, unreachable, or a firewall drops port 445: check routing and "
+		"firewalls on the path (ping, traceroute, nc -zv SERVER 445).",
+		"f5cf1694e1b34334a4bb900f6cfdcbf7" },
+	[CAUSE_NEGOTIATE_NO_RESPONSE] = {
+		"negotiate-no-response", PHASE_NEGOTIATE, 3,
+		"TCP connected, the SMB NEGOTIATE was sent, and the server never answered it.",
+		"Classic symptom of antivirus or a filter driver on the server, or a middlebox that "
+		"swallows SMB: check security software and SMB inspection on the path; patch client "
+		"and server.",
+		"241f4e1253e048a1a7736a8965e76bc9" },
+	[CAUSE_NEGOTIATE_RESET] = {
+		"negotiate-reset", PHASE_NEGOTIATE, 3,
+		"The server reset the TCP connection while the SMB NEGOTIATE was pending.",
+		"Security software on the server or a middlebox resets SMB: check its logs; also "
+		"check that the server speaks SMB2/3 on this port.",
+		"c36be59b5d6647d4b11fce633b9e3d61" },
+	[CAUSE_DIALECT_MISMATCH] = {
+		"dialect-mismatch", PHASE_NEGOTIATE, 3,
+		"Client and server have no SMB dialect in common.",
+		"Align the mount's vers= with the server's min/max protocol (e.g. vers=3.1.1, or "
+		"drop vers= to let them agree); SMB1 is disabled on most servers.",
+		"0c50de26f4604ec09b3f4439d342b8da" },
+	[CAUSE_BAD_CREDENTIALS] = {
+		"bad-credentials", PHASE_SESSION_SETUP, 3,
+		"The server rejected the user name or password.",
+		"Check the user, domain and password the client sent (username=, domain=, "
+		"credentials= file); the user must exist on the server or its domain.",
+		"269a4b7ec4004c6db410d69cd9cc93f7" },
+	[CAUSE_ACCOUNT_RESTRICTED] = {
+		"account-restricted", PHASE_SESSION_SETUP, 3,
+		"The account exists but may not log on now (disabled, locked, expired, or outside "
+		"its hours or workstations).",
+		"Fix the account on the server or domain (enable, unlock, reset the password, or "
+		"allow this workstation and time).",
+		"5b569c0991914dc1a3d68f8b17b331bc" },
+	[CAUSE_SESSION_ACCESS_DENIED] = {
+		"session-access-denied", PHASE_SESSION_SETUP, 3,
+		"The server refused the session itself (ACCESS_DENIED at session setup).",
+		"Server name hardening (SmbServerNameHardeningLevel) rejects the target name, e.g. "
+		"a mount by IP or alias: mount by the name the server expects; or guest access is "
+		"refused: give credentials.",
+		"94cc3e394b2245569558635671a2cfc7" },
+	[CAUSE_KERBEROS_FAILURE] = {
+		"kerberos-failure", PHASE_SESSION_SETUP, 3,
+		"Kerberos authentication failed before or during session setup.",
+		"Check for a ticket (klist) and cifs-utils' cifs.upcall/keyutils, that the KDC is "
+		"reachable on port 88, that an SPN cifs/<name> exists for the name mounted (a CNAME "
+		"alias needs its own), and the clock skew.",
+		"f582e0c4b0394c83979de89df9200f46" },
+	[CAUSE_SIGNING_FAILURE] = {
+		"signing-failure", PHASE_SESSION_SETUP, 3,
+		"SMB message signing failed: a bad signature, or signing required by one side and "
+		"disabled on the other.",
+		"Check the signing settings on both sides (sign mount option, server 'server "
+		"signing'); old third-party devices sign incorrectly.",
+		"a12a86ff7c56495f886554f57f0f8574" },
+	[CAUSE_SESSION_ENCRYPTION_REQUIRED] = {
+		"session-encryption-required", PHASE_SESSION_SETUP, 3,
+		"The server requires encryption for the session and the client cannot encrypt with "
+		"this dialect.",
+		"Use SMB3 (vers=3.0 or later, or no vers=) and the seal mount option.",
+		"6ba306aceb2443dd88d933dd39de07be" },
+	[CAUSE_BAD_NETWORK_NAME] = {
+		"bad-network-name", PHASE_TREE_CONNECT, 3,
+		"The share does not exist on the server.",
+		"The share name is missing or misspelled: compare the exact UNC sent with the "
+		"server's shares (smbclient -L //SERVER -U USER).",
+		"021ed17bc2e2470db57b826f03f03829" },
+	[CAUSE_SHARE_ACCESS_DENIED] = {
+		"share-access-denied", PHASE_TREE_CONNECT, 3,
+		"The user logged on but may not connect to this share.",
+		"Check the share permissions (valid users, share ACL) and the file system "
+		"permissions of the folder behind the share, which must exist.",
+		"41fa56afa9774d3c8aa458d66d680510" },
+	[CAUSE_SHARE_ENCRYPTION_REQUIRED] = {
+		"share-encryption-required", PHASE_TREE_CONNECT, 3,
+		"The share requires encryption that this mount does not use or cannot use.",
+		"Use SMB3 and the seal mount option, or relax the share's encryption setting.",
+		"87efe9da894f4108b77701c56ba6af1b" },
+	[CAUSE_SESSION_EXPIRED] = {
+		"session-expired", PHASE_ANY, 4,
+		"The server ended an established session (expired or deleted).",
+		"Usually Kerberos ticket lifetime or server-side session limits: renew tickets "
+		"(e.g. a keytab with cifscreds/kinit -R), check the server's idle timeouts.",
+		"5515aec734d4439b9c9ec2c90c4cc53a" },
+	[CAUSE_RECONNECT] = {
+		"reconnect", PHASE_ANY, 4,
+		"The client had to reconnect an established SMB connection.",
+		"Repeated reconnects point at an unstable network path or a server that drops "
+		"idle or busy connections: check the TCP evidence and the server's logs.",
+		"f01233955b204c48903916852973c5a2" },
+	[CAUSE_UNCLASSIFIED] = {
+		"unclassified", PHASE_ANY, 3,
+		"An SMB operation failed for a reason smbwatch does not classify.",
+		"Look up the NT status and errno shown; please report it with a recording "
+		"(smbwatch --record) so that it can be classified.",
+		"296d1126bbb9463d869cc12e886cd972" },
+};
+
+const struct cause_info *cause_info(enum cause_id id)
+{
+	return id >= 0 && id < CAUSE_COUNT ? &causes[id] : &causes[CAUSE_UNCLASSIFIED];
+}
+
+const char *phase_name(enum phase p)
+{
+	switch (p) {
+	case PHASE_CONNECT:
+		return "connect";
+	case PHASE_NEGOTIATE:
+		return "negotiate";
+	case PHASE_SESSION_SETUP:
+		return "session_setup";
+	case PHASE_TREE_CONNECT:
+		return "tree_connect";
+	default:
+		return "any";
+	}
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify.h"
+#include "ntstatus.h"
+
+#define SMB2_SESSION_FLAG_ENCRYPT_DATA 0x0004
+#define SMB2_SHAREFLAG_ENCRYPT_DATA 0x8000
+#define SMB30_DIALECT 0x0300
+#define SECTYPE_KERBEROS 3
+
+bool unc_is_ipc(const char *unc)
+{
+	size_t n = strlen(unc);
+
+	return n >= 5 && !strcasecmp(unc + n - 5, "\\IPC$");
+}
+
+static bool is_bad_credentials(uint32_t s)
+{
+	return s == NT_STATUS_LOGON_FAILURE || s == NT_STATUS_WRONG_PASSWORD ||
+	       s == NT_STATUS_NO_SUCH_USER;
+}
+
+static bool is_account_restriction(uint32_t s)
+{
+	switch (s) {
+	case NT_STATUS_ACCOUNT_DISABLED:
+	case NT_STATUS_ACCOUNT_LOCKED_OUT:
+	case NT_STATUS_PASSWORD_EXPIRED:
+	case NT_STATUS_PASSWORD_MUST_CHANGE:
+	case NT_STATUS_ACCOUNT_EXPIRED:
+	case NT_STATUS_INVALID_LOGON_HOURS:
+	case NT_STATUS_INVALID_WORKSTATION:
+	case NT_STATUS_ACCOUNT_RESTRICTION:
+	case NT_STATUS_LOGON_TYPE_NOT_GRANTED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_session_gone(uint32_t s)
+{
+	return s == NT_STATUS_NETWORK_SESSION_EXPIRED || s == NT_STATUS_USER_SESSION_DELETED;
+}
+
+static bool is_key_error(int rc)
+{
+	return rc == -ENOKEY || rc == -EKEYREJECTED || rc == -EKEYEXPIRED || rc == -EKEYREVOKED;
+}
+
+/* The client cannot encrypt: encryption needs SMB 3.0 or later. */
+static bool client_cannot_encrypt(const struct diagnosis *d)
+{
+	return d->dialect && d->dialect < SMB30_DIALECT;
+}
+
+static enum cause_id classify_connect(const struct diagnosis *d)
+{
+	if (d->rc == -ECONNREFUSED || d->ev.reset == RESET_BY_SERVER)
+		return CAUSE_CONNECT_REFUSED;
+	if (d->rc == -ETIMEDOUT || d->rc == -EHOSTUNREACH || d->rc == -ENETUNREACH ||
+	    d->rc == -EHOSTDOWN || (d->ev.syn_retransmits && !d->ev.syn_answered))
+		return CAUSE_CONNECT_TIMEOUT;
+	return CAUSE_UNCLASSIFIED;
+}
+
+static enum cause_id classify_negotiate(const struct diagnosis *d)
+{
+	if (d->nt_status == NT_STATUS_NOT_SUPPORTED)
+		return CAUSE_DIALECT_MISMATCH;
+	if (d->ev.signature_failures || d->nt_status == NT_STATUS_INVALID_SIGNATURE)
+		return CAUSE_SIGNING_FAILURE;
+	if (d->ev.reset == RESET_BY_SERVER)
+		return CAUSE_NEGOTIATE_RESET;
+	/* no common dialect: the client refuses the server's answer (or SMB1 gets none) */
+	if (d->rc == -EOPNOTSUPP || d->rc == -EPROTONOSUPPORT)
+		return CAUSE_DIALECT_MISMATCH;
+	if (!d->nt_status && (d->rc == -EHOSTDOWN || d->rc == -EAGAIN || d->rc == -ETIMEDOUT ||
+			      d->rc == -ECONNABORTED || d->rc == -ECONNRESET ||
+			      d->rc == -ENOTCONN || d->rc == -EIO))
+		return CAUSE_NEGOTIATE_NO_RESPONSE;
+	return CAUSE_UNCLASSIFIED;
+}
+
+static enum cause_id classify_session(const struct diagnosis *d)
+{
+	uint32_t s = d->nt_status;
+
+	if (is_account_restriction(s))
+		return CAUSE_ACCOUNT_RESTRICTED;
+	if ((d->ev.spnego_seen && d->ev.spnego_rc < 0) || is_key_error(d->rc) ||
+	    s == NT_STATUS_TIME_DIFFERENCE_AT_DC || s == NT_STATUS_KDC_CERT_EXPIRED)
+		return CAUSE_KERBEROS_FAILURE;
+	if (is_bad_credentials(s))
+		return d->sectype == SECTYPE_KERBEROS ? CAUSE_KERBEROS_FAILURE :
+							CAUSE_BAD_CREDENTIALS;
+	if (d->ev.signature_failures || s == NT_STATUS_INVALID_SIGNATURE)
+		return CAUSE_SIGNING_FAILURE;
+	if ((d->session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) && client_cannot_encrypt(d))
+		return CAUSE_SESSION_ENCRYPTION_REQUIRED;
+	if (s == NT_STATUS_ACCESS_DENIED)
+		return client_cannot_encrypt(d) ? CAUSE_SESSION_ENCRYPTION_REQUIRED :
+						  CAUSE_SESSION_ACCESS_DENIED;
+	if (is_session_gone(s))
+		return CAUSE_SESSION_EXPIRED;
+	if (d->sectype == SECTYPE_KERBEROS && !s && d->rc)
+		return CAUSE_KERBEROS_FAILURE;
+	return CAUSE_UNCLASSIFIED;
+}
+
+static enum cause_id classify_tree(const struct diagnosis *d)
+{
+	uint32_t s = d->nt_status;
+
+	if (s == NT_STATUS_BAD_NETWORK_NAME || (!s && d->rc == -ENOENT))
+		return CAUSE_BAD_NETWORK_NAME;
+	if (s == NT_STATUS_ACCESS_DENIED || s == NT_STATUS_NETWORK_ACCESS_DENIED) {
+		if ((d->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) || client_cannot_encrypt(d))
+			return CAUSE_SHARE_ENCRYPTION_REQUIRED;
+		return CAUSE_SHARE_ACCESS_DENIED;
+	}
+	/* seal asked for, refused by the client before anything was sent */
+	if (!s && d->rc == -EOPNOTSUPP && (d->flags & SMBW_F_SEAL))
+		return CAUSE_SHARE_ENCRYPTION_REQUIRED;
+	if (is_session_gone(s))
+		return CAUSE_SESSION_EXPIRED;
+	return CAUSE_UNCLASSIFIED;
+}
+
+enum cause_id classify(const struct diagnosis *d)
+{
+	switch (d->phase) {
+	case PHASE_CONNECT:
+		return classify_connect(d);
+	case PHASE_NEGOTIATE:
+		return classify_negotiate(d);
+	case PHASE_SESSION_SETUP:
+		return classify_session(d);
+	case PHASE_TREE_CONNECT:
+		return classify_tree(d);
+	default:
+		return is_session_gone(d->nt_status) ? CAUSE_SESSION_EXPIRED : CAUSE_UNCLASSIFIED;
+	}
+}

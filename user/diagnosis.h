@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One diagnosis: a failed SMB operation, its cause, and the evidence for it. */
+#ifndef SMBW_DIAGNOSIS_H
+#define SMBW_DIAGNOSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "causes.h"
+#include "smbwatch_event.h"
+
+enum reset_side {
+	RESET_NONE = 0,
+	RESET_BY_SERVER,
+	RESET_BY_CLIENT,
+};
+
+/* What the kernel showed around the failure. Zero means "not seen". */
+struct evidence {
+	uint64_t elapsed_ns;       /* from the connection's first SYN (or first event) to the failure */
+	uint64_t connect_ns;       /* SYN to ESTABLISHED */
+	uint32_t tcp_retransmits;  /* on the SMB socket(s) */
+	uint32_t syn_retransmits;  /* while the SYN was unanswered */
+	enum reset_side reset;     /* who reset the SMB connection */
+	bool tcp_seen;             /* TCP events were joined to this failure */
+	bool syn_answered;         /* the SMB socket reached ESTABLISHED */
+	uint32_t reconnects;       /* reconnects of the connection while it failed */
+	uint32_t signature_failures;
+	int32_t spnego_rc;         /* Kerberos upcall result, 0 if none */
+	bool spnego_seen;
+	uint32_t kdc_resets;       /* TCP resets on port 88 around the failure */
+	uint32_t kdc_retransmits;
+	bool status_seen;          /* the raw NT status was seen (smb3_cmd_err) */
+	char lacked[96];           /* which evidence was missing, e.g. "fexit hooks" */
+};
+
+struct diagnosis {
+	uint64_t ts_ns;            /* when the failure was concluded (monotonic) */
+	enum cause_id cause;
+	enum phase phase;
+	bool ipc;                  /* an IPC$ tree connect: does not fail a mount */
+	bool repeat;               /* a summary of identical failures after the first */
+	uint32_t count;            /* failures this diagnosis stands for */
+	uint32_t nt_status;
+	int32_t rc;
+	uint16_t command;
+	uint16_t dialect;
+	uint32_t sectype;
+	uint32_t session_flags;
+	uint32_t share_flags;
+	uint32_t flags;            /* SMBW_F_* */
+	uint32_t pid;
+	char comm[SMBW_COMM_LEN];
+	char server[SMBW_HOST_LEN];
+	struct smbw_addr server_addr;
+	char unc[SMBW_UNC_LEN];
+	char user[SMBW_NAME_LEN];
+	char domain[SMBW_NAME_LEN];
+	struct evidence ev;
+};
+
+#endif
