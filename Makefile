@@ -17,7 +17,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iheaders
 # Every user-space module but main.c, so that tests link the same objects.
 LIB_SRCS := user/strbuf.c user/json.c user/portset.c user/options.c user/event_format.c \
 	    user/probe.c user/loader.c user/recfile.c user/output.c user/pipeline.c user/agent.c \
-	    user/ntstatus.c user/causes.c user/classify.c user/correlator.c user/describe.c
+	    user/ntstatus.c user/causes.c user/classify.c user/correlator.c user/describe.c \
+	    user/journal.c user/privileges.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 
 CFLAGS ?= -O2 -g
@@ -26,7 +27,16 @@ USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	       -MMD -MP
 # libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
 LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS := $(LIBBPF_A) -lelf -lz -lm
+LDLIBS := $(LIBBPF_A) -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+
+# make V=1 shows the commands.
+ifeq ($(V),1)
+Q =
+msg = @true
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
 
 .PHONY: all clean check unit-tests san-tests vmtest vmlinux install uninstall format
 .DELETE_ON_ERROR:
@@ -38,22 +48,27 @@ $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h headers/smbwatch_event.h headers/cifs_core.h \
 		   headers/vmlinux.h | $(OUTPUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # One linked object, one skeleton: the cifs and tcp hooks share one ring buffer.
 $(OUTPUT)/smbwatch.bpf.o: $(BPF_OBJS)
-	$(BPFTOOL) gen object $@ $^
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUTPUT)/smbwatch.skel.h: $(OUTPUT)/smbwatch.bpf.o
-	$(BPFTOOL) gen skeleton $< name smbwatch > $@
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name smbwatch > $@
 
 $(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
-	$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/user/loader.o: $(OUTPUT)/smbwatch.skel.h
 
 smbwatch: $(LIB_OBJS) $(OUTPUT)/user/main.o
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Regenerates the committed headers/vmlinux.h from the running kernel's BTF.
 vmlinux:

@@ -16,9 +16,16 @@
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 #endif
 
+/*
+ * CO-RE matches enum fields only against enums of the same name: these stand
+ * for cifs.ko's own (values are not needed, the fields are read as numbers).
+ */
+enum statusEnum { CifsNew___smbw = 0 };
+enum securityEnum { Unspecified___smbw = 0 };
+
 struct TCP_Server_Info {
 	__u64 conn_id;
-	int tcpStatus;
+	enum statusEnum tcpStatus;
 	char *hostname;
 	struct socket *ssocket;
 	struct __kernel_sockaddr_storage dstaddr;
@@ -32,7 +39,7 @@ struct cifs_ses {
 	__u64 Suid;
 	char *user_name;
 	char *domainName;
-	int sectype;
+	enum securityEnum sectype;
 	__u16 session_flags;
 };
 

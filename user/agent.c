@@ -12,11 +12,14 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "journal.h"
 #include "loader.h"
 #include "output.h"
 #include "pipeline.h"
+#include "privileges.h"
 #include "probe.h"
 #include "recfile.h"
+#include "version.h"
 
 #define POLL_MS 200
 #define CIFS_CHECK_NS 1000000000ull /* look for cifs.ko once a second */
@@ -75,6 +78,8 @@ static enum output_format resolve_format(enum output_format f)
 {
 	if (f != FORMAT_AUTO)
 		return f;
+	if (journal_is_stderr())
+		return FORMAT_JOURNAL; /* started by systemd: structured entries */
 	return isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
 }
 
@@ -121,6 +126,8 @@ struct live {
 	struct output out;
 	struct rec_writer rec;
 	uint64_t drops_reported;
+	uint64_t watchdog_ns;
+	bool cifs_attached;
 	int fatal;
 };
 
@@ -147,6 +154,39 @@ static void report_drops(struct live *lv)
 	}
 }
 
+/*
+ * What is attached, said once at start and again when cifs.ko arrives: to
+ * stderr, or as one journal entry (with the first line as the unit's status).
+ */
+static void announce(struct live *lv, const char *headline)
+{
+	struct strbuf sb;
+	char caps[96];
+
+	sb_init(&sb);
+	sb_printf(&sb, "smbwatch: %s\n", headline);
+	loader_describe(lv->loader, &sb, lv->opts->verbose > 0);
+	privileges_describe(caps, sizeof(caps));
+	if (lv->opts->verbose)
+		sb_printf(&sb, "smbwatch: capabilities kept: %s\n", caps);
+	if (lv->out.format == FORMAT_JOURNAL)
+		journal_startup(sb_str(&sb));
+	else
+		fputs(sb_str(&sb), stderr);
+	service_notify_status(headline);
+	sb_free(&sb);
+}
+
+/* Once cifs.ko is attached nothing more will be loaded: no capability is needed any more. */
+static void shed_privileges(struct live *lv)
+{
+	const struct loader_group *g = loader_group(lv->loader, "cifs");
+
+	lv->cifs_attached = g && g->loaded;
+	if (privileges_drop(!lv->cifs_attached))
+		fail("could not drop capabilities: %s", strerror(errno));
+}
+
 static void check_cifs(struct live *lv)
 {
 	char err[256];
@@ -154,13 +194,15 @@ static void check_cifs(struct live *lv)
 
 	if (r < 0)
 		fail("%s", err);
-	if (r != 0)
-		loader_describe(lv->loader, stderr, lv->opts->verbose > 0);
+	if (r != 0) {
+		shed_privileges(lv);
+		announce(lv, "cifs.ko appeared: hooks attached");
+	}
 }
 
 static int live_loop(struct live *lv)
 {
-	uint64_t start = now_ns(CLOCK_MONOTONIC), last_cifs = 0, now;
+	uint64_t start = now_ns(CLOCK_MONOTONIC), last_cifs = 0, last_ping = 0, now;
 	uint64_t limit = (uint64_t)(lv->opts->duration * 1e9);
 	int err;
 
@@ -174,9 +216,14 @@ static int live_loop(struct live *lv)
 		}
 		now = now_ns(CLOCK_MONOTONIC);
 		if (now - last_cifs >= CIFS_CHECK_NS) {
-			check_cifs(lv);
+			if (!lv->cifs_attached)
+				check_cifs(lv);
 			report_drops(lv);
 			last_cifs = now;
+		}
+		if (lv->watchdog_ns && now - last_ping >= lv->watchdog_ns / 2) {
+			service_watchdog_ping();
+			last_ping = now;
 		}
 		pipeline_tick(&lv->pipe, now);
 		if (limit && now - start >= limit)
@@ -193,12 +240,17 @@ static int live_loop(struct live *lv)
 	return 0;
 }
 
-static void print_watch_line(const struct options *o)
+static void startup_headline(char *buf, size_t n, const struct options *o)
 {
-	fprintf(stderr, "smbwatch: watching TCP ports");
-	for (int i = 0; i < o->ports.n; i++)
-		fprintf(stderr, "%s%u", i ? "," : " ", o->ports.ports[i]);
-	fputc('\n', stderr);
+	struct utsname u;
+	size_t len;
+
+	uname(&u);
+	len = (size_t)snprintf(buf, n, "smbwatch %s started on Linux %s, watching TCP ports",
+			       SMBWATCH_VERSION, u.release);
+	for (int i = 0; i < o->ports.n && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%u", i ? "," : " ",
+					o->ports.ports[i]);
 }
 
 static int live_setup(struct live *lv, const struct options *o)
@@ -234,9 +286,12 @@ static int live_setup(struct live *lv, const struct options *o)
 		fail("cannot open the ring buffer: %s", strerror(errno));
 		return -errno;
 	}
-	print_watch_line(o);
-	check_cifs(lv);
-	loader_describe(lv->loader, stderr, o->verbose > 0);
+	loader_poll_cifs(lv->loader, err, sizeof(err)) < 0 ? fail("%s", err) : (void)0;
+	shed_privileges(lv);
+	startup_headline(err, sizeof(err), o);
+	announce(lv, err);
+	lv->watchdog_ns = service_watchdog_ns();
+	service_notify_ready();
 	return 0;
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,7 +144,8 @@ static void select_group(struct loader *l, struct instance *in, const char *grou
 	bpf_object__for_each_program(p, in->skel->obj)
 		bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
-		if (strcmp(hooks[i].group, group))
+		in->chosen[i] = NULL;
+		if (strcmp(hooks[i].group, group) || l->result[i].state == HOOK_FAILED)
 			continue;
 		in->chosen[i] = choose_program(l, in->skel, i, btf);
 		if (in->chosen[i])
@@ -162,6 +165,8 @@ static void attach_group(struct loader *l, struct instance *in, const char *grou
 		if (!in->chosen[i]) {
 			if (r->state == HOOK_ABSENT && !hooks[i].optional)
 				g->absent_required++;
+			if (r->state == HOOK_FAILED)
+				g->failed++;
 			continue;
 		}
 		in->links[i] = bpf_program__attach(in->chosen[i]);
@@ -176,6 +181,92 @@ static void attach_group(struct loader *l, struct instance *in, const char *grou
 	}
 	g->loaded = true;
 	g->waiting = false;
+}
+
+static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
+{
+	int err;
+
+	err = bpf_map__reuse_fd(to->maps.events, bpf_map__fd(from->maps.events));
+	if (!err)
+		err = bpf_map__reuse_fd(to->maps.drops, bpf_map__fd(from->maps.drops));
+	if (!err)
+		err = bpf_map__reuse_fd(to->maps.watched_ports,
+					bpf_map__fd(from->maps.watched_ports));
+	return err;
+}
+
+/*
+ * libbpf loads an object whole: one program the verifier refuses fails all.
+ * To lose only that hook, the loader listens to libbpf's log while loading,
+ * notes the program it names as failed, and loads again without it.
+ */
+static libbpf_print_fn_t saved_print;
+static char failed_prog[64];
+
+static int load_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	char line[256];
+	const char *p;
+	va_list copy;
+
+	va_copy(copy, args);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	p = strstr(line, "prog '");
+	if (p && strstr(line, "': failed to load")) {
+		p += 6;
+		snprintf(failed_prog, sizeof(failed_prog), "%.*s", (int)strcspn(p, "'"), p);
+	}
+	return saved_print ? saved_print(level, fmt, args) : 0;
+}
+
+static int hook_of_program(const struct instance *in, const char *name)
+{
+	for (size_t i = 0; i < N_HOOKS; i++)
+		if (in->chosen[i] && !strcmp(bpf_program__name(in->chosen[i]), name))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Opens, selects and loads an instance for a group, dropping the hooks that
+ * fail to load one by one. reuse: the instance whose maps to share, or NULL.
+ */
+static int load_group(struct loader *l, struct instance *in, const char *group,
+		      const struct btf *btf, const struct instance *reuse)
+{
+	int err = -EINVAL;
+
+	for (size_t attempt = 0; attempt <= N_HOOKS; attempt++) {
+		int bad;
+
+		in->skel = smbwatch__open();
+		if (!in->skel)
+			return -errno;
+		if (!reuse)
+			bpf_map__set_max_entries(in->skel->maps.events, l->cfg.ringbuf_kb * 1024u);
+		select_group(l, in, group, btf);
+		err = reuse ? reuse_maps(in->skel, reuse->skel) : 0;
+		if (err)
+			break;
+		failed_prog[0] = '\0';
+		saved_print = libbpf_set_print(load_print);
+		err = smbwatch__load(in->skel);
+		libbpf_set_print(saved_print);
+		if (!err)
+			return 0;
+		bad = hook_of_program(in, failed_prog);
+		if (bad < 0)
+			break;
+		l->result[bad].state = HOOK_FAILED;
+		l->result[bad].err = err;
+		smbwatch__destroy(in->skel);
+		in->skel = NULL;
+	}
+	smbwatch__destroy(in->skel);
+	in->skel = NULL;
+	return err;
 }
 
 static int fill_ports(struct smbwatch *skel, const struct portset *ps)
@@ -197,14 +288,7 @@ static int open_net(struct loader *l, char *errmsg, size_t n)
 	struct instance *in = &l->net;
 	int err;
 
-	in->skel = smbwatch__open();
-	if (!in->skel) {
-		snprintf(errmsg, n, "cannot open the BPF object: %s", strerror(errno));
-		return -errno;
-	}
-	bpf_map__set_max_entries(in->skel->maps.events, l->cfg.ringbuf_kb * 1024u);
-	select_group(l, in, "tcp", l->vmlinux_btf);
-	err = smbwatch__load(in->skel);
+	err = load_group(l, in, "tcp", l->vmlinux_btf, NULL);
 	if (err) {
 		snprintf(errmsg, n, "cannot load the TCP hooks into the kernel: %s "
 			 "(run with -vv for the verifier log)", strerror(-err));
@@ -246,19 +330,6 @@ fail:
 	return NULL;
 }
 
-static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
-{
-	int err;
-
-	err = bpf_map__reuse_fd(to->maps.events, bpf_map__fd(from->maps.events));
-	if (!err)
-		err = bpf_map__reuse_fd(to->maps.drops, bpf_map__fd(from->maps.drops));
-	if (!err)
-		err = bpf_map__reuse_fd(to->maps.watched_ports,
-					bpf_map__fd(from->maps.watched_ports));
-	return err;
-}
-
 int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 {
 	struct instance *in = &l->cifs;
@@ -273,21 +344,11 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 			return -errno;
 		}
 	}
-	in->skel = smbwatch__open();
-	if (!in->skel) {
-		snprintf(errmsg, n, "cannot open the BPF object: %s", strerror(errno));
-		return -errno;
-	}
-	/* Without module BTF only the raw tracepoints can work: an empty BTF selects them. */
-	select_group(l, in, "cifs", l->cifs_btf ? l->cifs_btf : l->vmlinux_btf);
-	err = reuse_maps(in->skel, l->net.skel);
-	if (!err)
-		err = smbwatch__load(in->skel);
+	/* Without module BTF only the raw tracepoints can work: vmlinux BTF selects them. */
+	err = load_group(l, in, "cifs", l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, &l->net);
 	if (err) {
 		snprintf(errmsg, n, "cannot load the cifs.ko hooks: %s (run with -vv for the "
 			 "verifier log)", strerror(-err));
-		smbwatch__destroy(in->skel);
-		in->skel = NULL;
 		l->groups[1].loaded = true; /* do not retry in a loop; the error was reported */
 		l->groups[1].waiting = false;
 		return err;
@@ -325,7 +386,7 @@ const struct loader_group *loader_group(const struct loader *l, const char *name
 	return group_of((struct loader *)l, name);
 }
 
-static void describe_hooks(const struct loader *l, FILE *f, const char *group)
+static void describe_hooks(const struct loader *l, struct strbuf *sb, const char *group)
 {
 	static const char *const names[] = { "-", "attached", "absent", "other kernel", "FAILED" };
 
@@ -335,31 +396,31 @@ static void describe_hooks(const struct loader *l, FILE *f, const char *group)
 		if (strcmp(hooks[i].group, group) || r->state == HOOK_UNSEEN ||
 		    r->state == HOOK_NOT_THIS_KERNEL)
 			continue;
-		fprintf(f, "smbwatch:   %-22s %s%s%s", hooks[i].target, names[r->state],
-			r->state == HOOK_ATTACHED ? " via " : "",
-			r->state == HOOK_ATTACHED ? r->via : "");
+		sb_printf(sb, "smbwatch:   %-22s %s%s%s", hooks[i].target, names[r->state],
+			  r->state == HOOK_ATTACHED ? " via " : "",
+			  r->state == HOOK_ATTACHED ? r->via : "");
 		if (r->state == HOOK_FAILED)
-			fprintf(f, " (%s)", strerror(-r->err));
+			sb_printf(sb, " (%s)", strerror(-r->err));
 		if (r->state == HOOK_ABSENT && hooks[i].optional)
-			fputs(" (only newer kernels have it)", f);
-		fputc('\n', f);
+			sb_puts(sb, " (only newer kernels have it)");
+		sb_putc(sb, '\n');
 	}
 }
 
-void loader_describe(const struct loader *l, FILE *f, bool verbose)
+void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 {
 	for (int i = 0; i < 2; i++) {
 		const struct loader_group *g = &l->groups[i];
 
 		if (g->waiting)
-			fprintf(f, "smbwatch: hooks %s: waiting for cifs.ko to load\n", g->name);
+			sb_printf(sb, "smbwatch: hooks %s: waiting for cifs.ko to load\n", g->name);
 		else if (!g->loaded)
-			fprintf(f, "smbwatch: hooks %s: not loaded\n", g->name);
+			sb_printf(sb, "smbwatch: hooks %s: not loaded\n", g->name);
 		else
-			fprintf(f, "smbwatch: hooks %s: %d attached, %d failed, %d missing\n",
-				g->name, g->attached, g->failed, g->absent_required);
+			sb_printf(sb, "smbwatch: hooks %s: %d attached, %d failed, %d missing\n",
+				  g->name, g->attached, g->failed, g->absent_required);
 		if (verbose || g->failed || g->absent_required)
-			describe_hooks(l, f, g->name);
+			describe_hooks(l, sb, g->name);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "portset.h"
+#include "strbuf.h"
 
 enum hook_state {
 	HOOK_UNSEEN = 0,
@@ -59,7 +60,7 @@ int loader_ringbuf_fd(const struct loader *l);
 uint64_t loader_drops(const struct loader *l);
 const struct loader_group *loader_group(const struct loader *l, const char *name);
 /* One line per group: what is attached, via what, what is missing and why. */
-void loader_describe(const struct loader *l, FILE *f, bool verbose);
+void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose);
 void loader_close(struct loader *l);
 
 #endif

@@ -4,6 +4,7 @@
 #include "causes.h"
 #include "describe.h"
 #include "event_format.h"
+#include "journal.h"
 #include "json.h"
 #include "ntstatus.h"
 #include "output.h"
@@ -31,7 +32,14 @@ static void emit_line(struct output *o)
 
 void output_event(struct output *o, const struct smbw_event *e)
 {
-	if (o->format == FORMAT_JSON || o->format == FORMAT_JOURNAL)
+	if (o->format == FORMAT_JOURNAL) {
+		event_format_text(&o->line, e, o->realtime_offset_ns);
+		if (journal_event(e, sb_str(&o->line)) < 0)
+			o->write_errors++;
+		sb_reset(&o->line);
+		return;
+	}
+	if (o->format == FORMAT_JSON)
 		event_format_json(&o->line, e, o->realtime_offset_ns);
 	else
 		event_format_text(&o->line, e, o->realtime_offset_ns);
@@ -168,6 +176,11 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 
 void output_diagnosis(struct output *o, const struct diagnosis *d)
 {
+	if (o->format == FORMAT_JOURNAL) {
+		if (journal_diagnosis(d) < 0)
+			o->write_errors++;
+		return;
+	}
 	if (o->format == FORMAT_TEXT)
 		text_diagnosis(o, d);
 	else

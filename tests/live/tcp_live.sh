@@ -21,6 +21,8 @@ SERVER_PID=
 cleanup() {
 	[ -n "$WATCH_PID" ] && kill -TERM "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
 	[ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	# whatever still runs in the namespace goes with it
+	ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -112,21 +114,23 @@ test_port_flag_makes_it_visible() {
 }
 
 test_retransmits_on_blackholed_connection() {
-	in_ns "$FAKE" silent 445 > "$WORK/server.log" 2>&1 &
+	# ip netns exec execs the server: $! is the server itself (a function would fork)
+	ip netns exec "$NS" "$FAKE" silent 445 > "$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 50); do
 		in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/445' 2>/dev/null && break
 		sleep 0.1
 	done
 	start_watch rexmit || { t_fail retransmit "smbwatch did not start"; return; }
-	# Established, then every segment to the server is dropped: the client retransmits.
+	# Established, then every segment reaching the server is dropped (on input, so that
+	# the client's transmissions succeed): the client retransmits.
 	in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/445 || exit 1
-		iptables -A OUTPUT -p tcp --dport 445 -j DROP
+		iptables -A INPUT -p tcp --dport 445 -j DROP
 		echo hello >&3
 		sleep 2' 2>/dev/null
 	stop_watch INT
 	kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
-	in_ns iptables -F OUTPUT
+	in_ns iptables -F INPUT
 	local est rex sock
 	est=$(jq -r 'select(.event=="tcp_state_change" and .state=="ESTABLISHED" and
 		.remote_port==445) | .sock' "$WORK/rexmit.json" | head -1)

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Least privilege: once the hooks are attached, the agent keeps only what it
+ * still needs. Reading the ring buffer and the drop counter through open file
+ * descriptors needs no capability at all; loading the cifs.ko hooks later
+ * needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (module BTF ids).
+ */
+#ifndef SMBW_PRIVILEGES_H
+#define SMBW_PRIVILEGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Drops every capability, or all but the late-attach set. 0 or -errno. */
+int privileges_drop(bool keep_late_attach);
+/* "cap_bpf,cap_perfmon" or "none": what the process holds now (for the log). */
+void privileges_describe(char *buf, size_t n);
+
+#endif
