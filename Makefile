@@ -9,6 +9,10 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.
 
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 BPF_SRCS := bpf/maps.bpf.c bpf/tcp.bpf.c bpf/cifs.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
@@ -69,6 +73,35 @@ $(OUTPUT)/user/loader.o: $(OUTPUT)/smbwatch.skel.h
 smbwatch: $(LIB_OBJS) $(OUTPUT)/user/main.o
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Derived from the cause catalogue: the journal catalog (and README's table).
+$(OUTPUT)/gen_docs: user/gen_docs.c $(OUTPUT)/user/causes.o | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^
+
+$(OUTPUT)/smbwatch.catalog: $(OUTPUT)/gen_docs
+	$(call msg,GEN,$@)
+	$(Q)$(OUTPUT)/gen_docs catalog > $@
+
+$(OUTPUT)/smbwatch.service: dist/smbwatch.service.in | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+install: smbwatch $(OUTPUT)/smbwatch.catalog $(OUTPUT)/smbwatch.service
+	install -D -m 0755 smbwatch $(DESTDIR)$(SBINDIR)/smbwatch
+	install -D -m 0644 $(OUTPUT)/smbwatch.service $(DESTDIR)$(UNITDIR)/smbwatch.service
+	install -D -m 0644 $(OUTPUT)/smbwatch.catalog $(DESTDIR)$(CATALOGDIR)/smbwatch.catalog
+	install -D -m 0644 dist/smbwatch.8 $(DESTDIR)$(MANDIR)/man8/smbwatch.8
+	install -D -m 0644 dist/smbwatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/smbwatch
+	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/smbwatch $(DESTDIR)$(UNITDIR)/smbwatch.service \
+	      $(DESTDIR)$(CATALOGDIR)/smbwatch.catalog $(DESTDIR)$(MANDIR)/man8/smbwatch.8 \
+	      $(DESTDIR)$(COMPLETIONDIR)/smbwatch
+	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
 
 # Regenerates the committed headers/vmlinux.h from the running kernel's BTF.
 vmlinux:

@@ -43,6 +43,9 @@ struct smb_conn {
 	uint32_t sectype;
 	bool established; /* a tree connect other than IPC$ worked: the mount stands */
 	uint32_t reconnects, signature_failures;
+	/* evidence of earlier connections on a socket the kernel reused (reconnects) */
+	uint32_t carried_retransmits;
+	enum reset_side carried_reset;
 	int32_t spnego_rc;
 	bool spnego_seen, used;
 };
@@ -368,6 +371,9 @@ static void conn_evidence(struct correlator *c, const struct smb_conn *k, struct
 				add_sock_evidence(&d->ev, t, &start);
 		}
 	}
+	d->ev.tcp_retransmits += k->carried_retransmits;
+	if (d->ev.reset == RESET_NONE)
+		d->ev.reset = k->carried_reset;
 	if (!d->ev.tcp_seen)
 		add_lacked(&d->ev, "TCP events of the SMB socket");
 	if (!start || start > k->first_ts)
@@ -492,6 +498,34 @@ static void apply_status_note(struct diagnosis *d, const struct note *n)
 
 /* ---- the event handlers ---- */
 
+static struct smb_conn *conn_of_sock(struct correlator *c, uint64_t sock)
+{
+	for (size_t i = 0; i < c->cfg.max_conns; i++) {
+		struct smb_conn *k = &c->conns[i];
+
+		for (int j = 0; k->used && j < k->nsocks; j++)
+			if (k->socks[j] == sock)
+				return k;
+	}
+	return NULL;
+}
+
+/*
+ * cifs reconnects on the same struct sock: before a socket's track starts
+ * over, what it showed (a reset, retransmits) stays with its connection.
+ */
+static void retire_sock(struct correlator *c, struct sock_track *t)
+{
+	struct smb_conn *k = conn_of_sock(c, t->sock);
+
+	if (k) {
+		k->carried_retransmits += t->retransmits;
+		if (t->reset != RESET_NONE)
+			k->carried_reset = t->reset;
+	}
+	memset(t, 0, sizeof(*t));
+}
+
 /* A socket this host opened towards a watched port: connect() seen, or a well-known peer port. */
 static bool is_client_sock(const struct smbw_event *e)
 {
@@ -518,8 +552,8 @@ static void on_tcp(struct correlator *c, const struct smbw_event *e)
 		}
 		t = sock_get(c, e);
 	} else if (e->type == EV_TCP_STATE_CHANGE && e->new_state == 2 && t->syn_ts) {
-		/* the kernel reused a freed socket's address for a new connect */
-		memset(t, 0, sizeof(*t));
+		/* a new connect on a known socket: a reconnect, or a reused address */
+		retire_sock(c, t);
 		t->used = true;
 		t->sock = e->sock;
 		t->first_ts = e->ts_ns;
@@ -587,8 +621,11 @@ static void connect_failed(struct correlator *c, struct diagnosis *d, uint32_t p
 		struct sock_track *t = &c->socks[i];
 
 		if (t->used && t->pid == pid && pid && addr_equal(&t->remote, &d->server_addr) &&
-		    t->last_ts + JOIN_WINDOW_NS >= d->ts_ns && !t->established)
+		    t->last_ts + JOIN_WINDOW_NS >= d->ts_ns && !t->established) {
 			add_sock_evidence(&d->ev, t, &start);
+			if (!d->server_addr.port)
+				d->server_addr.port = t->remote.port; /* the mount request had none */
+		}
 	}
 	if (!d->ev.tcp_seen)
 		add_lacked(&d->ev, "TCP events of the connect");
@@ -742,15 +779,19 @@ static void on_session_expired(struct correlator *c, const struct smbw_event *e)
 	emit(c, &d);
 }
 
+/*
+ * smb3_key_expired fires for any session setup refused with -EACCES, not only
+ * for expired Kerberos keys (seen on 6.12 with NTLMSSP): evidence, not a cause.
+ */
 static void on_key_expired(struct correlator *c, const struct smbw_event *e)
 {
-	struct diagnosis d;
+	struct smb_conn *k = conn_find(c, 0, e->conn_id);
 
-	base_diagnosis(&d, e, PHASE_SESSION_SETUP);
-	d.cause = CAUSE_KERBEROS_FAILURE;
-	copy_str(d.ev.lacked, sizeof(d.ev.lacked), "");
-	kdc_evidence(c, &d);
-	emit(c, &d);
+	if (!k)
+		k = conn_by_pid(c, e->pid);
+	if (k)
+		k->last_ts = e->ts_ns;
+	c->stats.ignored++;
 }
 
 static void on_spnego(struct correlator *c, const struct smbw_event *e)
@@ -786,6 +827,17 @@ static void on_connect_tp(struct correlator *c, const struct smbw_event *e)
 	struct smb_conn *k;
 
 	if (e->type == EV_SMB_CONNECT_FAILED) {
+		k = conn_find(c, 0, e->conn_id);
+		if (k) {
+			/* a reconnect of a known connection: its own failure carries it */
+			k->reconnects++;
+			k->last_ts = e->ts_ns;
+			return;
+		}
+		if (e->rc == -EINTR) {
+			c->stats.ignored++; /* interrupted by a teardown, not a failure of its own */
+			return;
+		}
 		note_add(c, NOTE_CONNECT, e);
 		return;
 	}

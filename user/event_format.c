@@ -98,7 +98,7 @@ void format_addr(struct strbuf *sb, const struct smbw_addr *a)
 	format_ip(sb, a);
 	if (a->family == 10)
 		sb_putc(sb, ']');
-	if (a->family)
+	if (a->family && a->port)
 		sb_printf(sb, ":%u", a->port);
 }
 

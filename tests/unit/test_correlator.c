@@ -182,6 +182,38 @@ static void test_reset_during_negotiate(void **state)
 	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_RESET);
 }
 
+/* Seen on 6.12: cifs reconnects twice on the same struct sock, then gives up. */
+static void test_resets_survive_reconnects_on_the_same_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr a = ipv4(127, 0, 0, 1, 445);
+	struct smbw_event r = ev_base(EV_SMB_RECONNECT, 0, 300), cf;
+
+	strcpy(r.comm, "cifsd");
+	r.conn_id = 7;
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "localhost", a);
+	for (int i = 0; i < 2; i++) {
+		uint64_t t = 1 * SEC + (uint64_t)(i + 1) * 10 * MS;
+
+		feed(f, ev_tcp(EV_TCP_RESET_RECEIVED, t, SOCK1, a, 0, 1, 0));
+		feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t + 1, SOCK1, a, 1, 7, 0));
+		r.ts_ns = t + 2;
+		feed(f, r);
+		feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t + 3, SOCK1, a, 7, 2, 300));
+		feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t + 4, SOCK1, a, 2, 1, 0));
+	}
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 40 * MS, 100, SRV1, -EHOSTDOWN));
+	/* the reconnect worker's last attempt, interrupted by the teardown */
+	cf = ev_base(EV_SMB_CONNECT_FAILED, 1 * SEC + 41 * MS, 300);
+	cf.conn_id = 7;
+	cf.rc = -EINTR;
+	feed(f, cf);
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_RESET);
+	assert_int_equal(f->sink.d[0].ev.reconnects, 2);
+}
+
 static void test_a_local_servers_sockets_are_not_evidence(void **state)
 {
 	struct fixture *f = *state;
@@ -382,6 +414,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_negotiate_without_reply_is_one_diagnosis, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reset_during_negotiate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resets_survive_reconnects_on_the_same_socket,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_local_servers_sockets_are_not_evidence, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_interleaved_mounts_to_two_servers, setup, teardown),
