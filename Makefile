@@ -42,7 +42,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean check unit-tests san-tests vmtest vmlinux install uninstall format
+.PHONY: all clean check unit-tests san-tests vmtest vmlinux install uninstall format readme
 .DELETE_ON_ERROR:
 
 all: smbwatch
@@ -116,3 +116,9 @@ clean:
 	rm -rf $(OUTPUT) build-san smbwatch
 
 -include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+
+# README's causes table comes from user/causes.c; tests/unit/docs_in_sync.sh checks it.
+readme: $(OUTPUT)/gen_docs
+	$(Q)awk -v table="$$($(OUTPUT)/gen_docs markdown)" \
+		'/<!-- causes:begin/ { print; print table; skip = 1; next } \
+		 /<!-- causes:end/ { skip = 0 } !skip' README.md > README.md.tmp && mv README.md.tmp README.md

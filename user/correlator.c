@@ -615,7 +615,8 @@ static void base_diagnosis(struct diagnosis *d, const struct smbw_event *e, enum
 /* Connect failed before any server object existed: TCP tells refused from timeout. */
 static void connect_failed(struct correlator *c, struct diagnosis *d, uint32_t pid)
 {
-	uint64_t start = 0;
+	uint64_t start = 0, first_syn = UINT64_MAX;
+	uint16_t port = 0;
 
 	for (size_t i = 0; i < c->cfg.max_socks; i++) {
 		struct sock_track *t = &c->socks[i];
@@ -623,10 +624,15 @@ static void connect_failed(struct correlator *c, struct diagnosis *d, uint32_t p
 		if (t->used && t->pid == pid && pid && addr_equal(&t->remote, &d->server_addr) &&
 		    t->last_ts + JOIN_WINDOW_NS >= d->ts_ns && !t->established) {
 			add_sock_evidence(&d->ev, t, &start);
-			if (!d->server_addr.port)
-				d->server_addr.port = t->remote.port; /* the mount request had none */
+			if (t->syn_ts < first_syn) {
+				first_syn = t->syn_ts;
+				port = t->remote.port;
+			}
 		}
 	}
+	/* the mount request has no port: name the first one tried (445 before 139) */
+	if (!d->server_addr.port)
+		d->server_addr.port = port;
 	if (!d->ev.tcp_seen)
 		add_lacked(&d->ev, "TCP events of the connect");
 	d->ev.elapsed_ns = start && d->ts_ns > start ? d->ts_ns - start : 0;

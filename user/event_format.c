@@ -225,7 +225,7 @@ static void text_name(struct strbuf *sb, const char *key, const char *s, size_t 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
+		if (c < 0x20 || c == 0x7f)
 			sb_printf(sb, "\\x%02x", c);
 		else
 			sb_putc(sb, (char)c);
