@@ -42,7 +42,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean check unit-tests san-tests vmtest vmlinux install uninstall format readme
+.PHONY: all clean check unit-tests san-tests vmtest vmlinux install uninstall format readme bench
 .DELETE_ON_ERROR:
 
 all: smbwatch

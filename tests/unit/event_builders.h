@@ -3,6 +3,7 @@
 #ifndef SMBW_TEST_EVENT_BUILDERS_H
 #define SMBW_TEST_EVENT_BUILDERS_H
 
+#include <stdint.h>
 #include <string.h>
 
 #include "smbwatch_event.h"
