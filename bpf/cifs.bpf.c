@@ -86,11 +86,17 @@ static __always_inline struct smbw_event *cifs_event(__u16 type)
 	return e;
 }
 
-/* ---- fexit: the phases, with what the tracepoints do not carry ---- */
+/*
+ * ---- the phases, with what the tracepoints do not carry ----
+ *
+ * Each handler takes the function's arguments and its return value. It runs
+ * from an fexit program (preferred: arguments and result in one place), or,
+ * where the kernel has no BPF trampolines, from a kretprobe that gets the
+ * arguments its kprobe twin stashed at entry.
+ */
 
-SEC("fexit/cifs_get_tcp_session")
-int BPF_PROG(cifs_get_tcp_session_exit, struct smb3_fs_context *fsc,
-	     struct TCP_Server_Info *primary, struct TCP_Server_Info *ret)
+static __always_inline int on_get_tcp_session(struct smb3_fs_context *fsc,
+					      struct TCP_Server_Info *ret)
 {
 	struct smbw_event *e = cifs_event(EV_SMB_SERVER_SOCKET);
 
@@ -100,27 +106,19 @@ int BPF_PROG(cifs_get_tcp_session_exit, struct smb3_fs_context *fsc,
 		/* No server object: take the names from the mount request itself. */
 		e->rc = ret ? (long)ret : -12;
 		read_str(e->host, sizeof(e->host), BPF_CORE_READ(fsc, server_hostname));
-		read_str(e->unc, sizeof(e->unc), BPF_CORE_READ(fsc, UNC));
-		read_str(e->user, sizeof(e->user), BPF_CORE_READ(fsc, username));
-		read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(fsc, domainname));
 		read_sockaddr(&e->remote, &fsc->dstaddr);
 	} else {
 		fill_server(e, ret);
-		read_str(e->unc, sizeof(e->unc), BPF_CORE_READ(fsc, UNC));
-		read_str(e->user, sizeof(e->user), BPF_CORE_READ(fsc, username));
-		read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(fsc, domainname));
 	}
+	read_str(e->unc, sizeof(e->unc), BPF_CORE_READ(fsc, UNC));
+	read_str(e->user, sizeof(e->user), BPF_CORE_READ(fsc, username));
+	read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(fsc, domainname));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
-/*
- * The dialect-independent wrappers, not SMB2_negotiate/SMB2_sess_setup: they
- * also cover SMB1 (vers=1.0), and a mount calls each exactly once.
- */
-SEC("fexit/cifs_negotiate_protocol")
-int BPF_PROG(cifs_negotiate_exit, unsigned int xid, struct cifs_ses *ses,
-	     struct TCP_Server_Info *server, int ret)
+static __always_inline int on_negotiate(struct cifs_ses *ses, struct TCP_Server_Info *server,
+					int ret)
 {
 	struct smbw_event *e = cifs_event(EV_SMB_NEGOTIATE_DONE);
 
@@ -134,9 +132,8 @@ int BPF_PROG(cifs_negotiate_exit, unsigned int xid, struct cifs_ses *ses,
 	return 0;
 }
 
-SEC("fexit/cifs_setup_session")
-int BPF_PROG(cifs_sess_setup_exit, unsigned int xid, struct cifs_ses *ses,
-	     struct TCP_Server_Info *server, void *nls, int ret)
+static __always_inline int on_session_setup(struct cifs_ses *ses,
+					    struct TCP_Server_Info *server, int ret)
 {
 	struct smbw_event *e = cifs_event(EV_SMB_SESSION_SETUP_DONE);
 
@@ -166,9 +163,8 @@ static __always_inline void read_tcon(struct smbw_event *e, struct cifs_tcon *tc
 		e->flags |= SMBW_F_SERVER_ENCRYPT;
 }
 
-SEC("fexit/SMB2_tcon")
-int BPF_PROG(cifs_tree_connect_exit, unsigned int xid, struct cifs_ses *ses, const char *tree,
-	     struct cifs_tcon *tcon, void *nls, int ret)
+static __always_inline int on_tree_connect(struct cifs_ses *ses, const char *tree,
+					   struct cifs_tcon *tcon, int ret)
 {
 	struct smbw_event *e = cifs_event(EV_SMB_TREE_CONNECT_DONE);
 
@@ -185,8 +181,8 @@ int BPF_PROG(cifs_tree_connect_exit, unsigned int xid, struct cifs_ses *ses, con
 	return 0;
 }
 
-SEC("fexit/cifs_get_spnego_key")
-int BPF_PROG(cifs_spnego_exit, struct cifs_ses *ses, struct TCP_Server_Info *server, void *ret)
+static __always_inline int on_spnego(struct cifs_ses *ses, struct TCP_Server_Info *server,
+				     void *ret)
 {
 	struct smbw_event *e = cifs_event(EV_SMB_SPNEGO_UPCALL_DONE);
 
@@ -200,8 +196,7 @@ int BPF_PROG(cifs_spnego_exit, struct cifs_ses *ses, struct TCP_Server_Info *ser
 	return 0;
 }
 
-SEC("fexit/smb2_verify_signature")
-int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *server, int ret)
+static __always_inline int on_verify_signature(struct TCP_Server_Info *server, int ret)
 {
 	struct smbw_event *e;
 
@@ -215,6 +210,121 @@ int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *ser
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
+
+/* fexit entry points */
+
+SEC("fexit/cifs_get_tcp_session")
+int BPF_PROG(cifs_get_tcp_session_exit, struct smb3_fs_context *fsc,
+	     struct TCP_Server_Info *primary, struct TCP_Server_Info *ret)
+{
+	return on_get_tcp_session(fsc, ret);
+}
+
+/*
+ * The dialect-independent wrappers, not SMB2_negotiate/SMB2_sess_setup: they
+ * also cover SMB1 (vers=1.0), and a mount calls each exactly once.
+ */
+SEC("fexit/cifs_negotiate_protocol")
+int BPF_PROG(cifs_negotiate_exit, unsigned int xid, struct cifs_ses *ses,
+	     struct TCP_Server_Info *server, int ret)
+{
+	return on_negotiate(ses, server, ret);
+}
+
+SEC("fexit/cifs_setup_session")
+int BPF_PROG(cifs_sess_setup_exit, unsigned int xid, struct cifs_ses *ses,
+	     struct TCP_Server_Info *server, void *nls, int ret)
+{
+	return on_session_setup(ses, server, ret);
+}
+
+SEC("fexit/SMB2_tcon")
+int BPF_PROG(cifs_tree_connect_exit, unsigned int xid, struct cifs_ses *ses, const char *tree,
+	     struct cifs_tcon *tcon, void *nls, int ret)
+{
+	return on_tree_connect(ses, tree, tcon, ret);
+}
+
+SEC("fexit/cifs_get_spnego_key")
+int BPF_PROG(cifs_spnego_exit, struct cifs_ses *ses, struct TCP_Server_Info *server, void *ret)
+{
+	return on_spnego(ses, server, ret);
+}
+
+SEC("fexit/smb2_verify_signature")
+int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *server, int ret)
+{
+	return on_verify_signature(server, ret);
+}
+
+/*
+ * kprobe/kretprobe fallback: the kprobe stashes the first five arguments per
+ * thread, the kretprobe takes them back and calls the same handler. These
+ * functions sleep (network I/O), so the stash is keyed by thread, not CPU.
+ */
+struct call_args {
+	__u64 arg[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} cifs_call_args SEC(".maps");
+
+static __always_inline int stash_args(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct call_args a = {
+		.arg = { PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
+			 PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx) },
+	};
+
+	bpf_map_update_elem(&cifs_call_args, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+/* Copies and forgets this thread's stashed arguments; false if there are none. */
+static __always_inline bool take_args(struct call_args *out)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct call_args *a = bpf_map_lookup_elem(&cifs_call_args, &tid);
+
+	if (!a)
+		return false;
+	*out = *a;
+	bpf_map_delete_elem(&cifs_call_args, &tid);
+	return true;
+}
+
+#define KPROBE_PAIR(name, func, call)                                                  \
+	SEC("kprobe/" #func)                                                           \
+	int BPF_KPROBE(name##_entry)                                                   \
+	{                                                                              \
+		return stash_args(ctx);                                                \
+	}                                                                              \
+	SEC("kretprobe/" #func)                                                        \
+	int BPF_KRETPROBE(name##_return, long ret)                                     \
+	{                                                                              \
+		struct call_args a;                                                    \
+		if (!take_args(&a))                                                    \
+			return 0;                                                      \
+		return call;                                                           \
+	}
+
+KPROBE_PAIR(cifs_get_tcp_session_kp, cifs_get_tcp_session,
+	    on_get_tcp_session((void *)a.arg[0], (void *)ret))
+KPROBE_PAIR(cifs_negotiate_kp, cifs_negotiate_protocol,
+	    on_negotiate((void *)a.arg[1], (void *)a.arg[2], (int)ret))
+KPROBE_PAIR(cifs_sess_setup_kp, cifs_setup_session,
+	    on_session_setup((void *)a.arg[1], (void *)a.arg[2], (int)ret))
+KPROBE_PAIR(cifs_tree_connect_kp, SMB2_tcon,
+	    on_tree_connect((void *)a.arg[1], (void *)a.arg[2], (void *)a.arg[3], (int)ret))
+KPROBE_PAIR(cifs_spnego_kp, cifs_get_spnego_key,
+	    on_spnego((void *)a.arg[0], (void *)a.arg[1], (void *)ret))
+KPROBE_PAIR(cifs_verify_signature_kp, smb2_verify_signature,
+	    on_verify_signature((void *)a.arg[1], (int)ret))
 
 /* ---- tracepoints: tp_btf, with raw_tp twins that share the handler ---- */
 

@@ -28,15 +28,16 @@ struct hook {
 	const char *target;
 	int nargs; /* 0: any */
 	const char *btf_prog;
-	const char *raw_prog;
+	const char *raw_prog;  /* tracepoints: raw_tp twin */
+	const char *kp_prog;   /* functions: kprobe "<name>_entry" + kretprobe "<name>_return" */
 	bool optional; /* only some kernels have it */
 };
 
 #define TP(grp, sys, tp, n, btf, raw, opt)                                              \
 	{ .group = grp, .kind = KIND_TP, .tp_system = sys, .target = tp, .nargs = n,    \
 	  .btf_prog = btf, .raw_prog = raw, .optional = opt }
-#define FEXIT(fn, prog)                                                                 \
-	{ .group = "cifs", .kind = KIND_FEXIT, .target = fn, .btf_prog = prog }
+#define FEXIT(fn, prog, kp)                                                             \
+	{ .group = "cifs", .kind = KIND_FEXIT, .target = fn, .btf_prog = prog, .kp_prog = kp }
 
 static const struct hook hooks[] = {
 	TP("tcp", "sock", "inet_sock_set_state", 0, "tcp_state_btf", "tcp_state_raw", false),
@@ -60,12 +61,12 @@ static const struct hook hooks[] = {
 	TP("cifs", "cifs", "smb3_key_expired", 0, "cifs_key_expired_btf", NULL, true),
 	TP("cifs", "cifs", "smb3_kerberos_auth", 0, "cifs_kerberos_auth_btf", NULL, true),
 	TP("cifs", "cifs", "smb3_eio", 0, "cifs_eio_btf", NULL, true),
-	FEXIT("cifs_get_tcp_session", "cifs_get_tcp_session_exit"),
-	FEXIT("cifs_negotiate_protocol", "cifs_negotiate_exit"),
-	FEXIT("cifs_setup_session", "cifs_sess_setup_exit"),
-	FEXIT("SMB2_tcon", "cifs_tree_connect_exit"),
-	FEXIT("cifs_get_spnego_key", "cifs_spnego_exit"),
-	FEXIT("smb2_verify_signature", "cifs_verify_signature_exit"),
+	FEXIT("cifs_get_tcp_session", "cifs_get_tcp_session_exit", "cifs_get_tcp_session_kp"),
+	FEXIT("cifs_negotiate_protocol", "cifs_negotiate_exit", "cifs_negotiate_kp"),
+	FEXIT("cifs_setup_session", "cifs_sess_setup_exit", "cifs_sess_setup_kp"),
+	FEXIT("SMB2_tcon", "cifs_tree_connect_exit", "cifs_tree_connect_kp"),
+	FEXIT("cifs_get_spnego_key", "cifs_spnego_exit", "cifs_spnego_kp"),
+	FEXIT("smb2_verify_signature", "cifs_verify_signature_exit", "cifs_verify_signature_kp"),
 };
 
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
@@ -73,7 +74,9 @@ static const struct hook hooks[] = {
 struct instance {
 	struct smbwatch *skel;
 	struct bpf_link *links[N_HOOKS];
+	struct bpf_link *entry_links[N_HOOKS];
 	struct bpf_program *chosen[N_HOOKS];
+	struct bpf_program *entry[N_HOOKS]; /* the kprobe half of a kprobe/kretprobe pair */
 };
 
 struct loader {
@@ -86,10 +89,8 @@ struct loader {
 	struct loader_group groups[2];
 };
 
-static const char *kind_via(enum hook_kind k, bool raw)
+static const char *kind_via(enum hook_kind k)
 {
-	if (raw)
-		return "raw_tp";
 	return k == KIND_TP ? "tp_btf" : k == KIND_FENTRY ? "fentry" : "fexit";
 }
 
@@ -101,14 +102,32 @@ static struct loader_group *group_of(struct loader *l, const char *name)
 	return NULL;
 }
 
-/* Which program (if any) serves hook i on this kernel; records why not. */
-static struct bpf_program *choose_program(struct loader *l, struct smbwatch *skel, size_t i,
+static struct bpf_program *find_prog(struct smbwatch *skel, const char *name,
+				      const char *suffix)
+{
+	char full[64];
+
+	snprintf(full, sizeof(full), "%s%s", name, suffix);
+	return bpf_object__find_program_by_name(skel->obj, full);
+}
+
+/* A tracepoint without BTF still works as a raw tracepoint, if the event exists. */
+static bool choose_raw(const struct hook *h, int n)
+{
+	return h->raw_prog && probe_tracepoint(h->tp_system, h->target) && !(n < 0 && h->nargs == 3);
+}
+
+/*
+ * Which program(s) serve hook i on this kernel; records why none. A function
+ * hook falls back to a kprobe pair where fexit failed to load, or when asked.
+ */
+static struct bpf_program *choose_program(struct loader *l, struct instance *in, size_t i,
 					  const struct btf *btf)
 {
 	const struct hook *h = &hooks[i];
 	struct hook_result *r = &l->result[i];
+	bool fallback = l->cfg.force_fallback || r->fallback;
 	struct bpf_program *p;
-	bool raw = false;
 	int n;
 
 	n = h->kind == KIND_TP ? probe_btf_tp_nargs(btf, h->target) :
@@ -117,21 +136,34 @@ static struct bpf_program *choose_program(struct loader *l, struct smbwatch *ske
 		r->state = HOOK_NOT_THIS_KERNEL;
 		return NULL;
 	}
-	if (n < 0 || (l->cfg.force_fallback && h->raw_prog)) {
-		/* No BTF for it: a raw tracepoint still works if the event exists. */
-		if (!h->raw_prog || !probe_tracepoint(h->tp_system, h->target) ||
-		    (n < 0 && h->nargs == 3)) {
+	if (h->kind == KIND_TP && (n < 0 || (fallback && h->raw_prog))) {
+		if (!choose_raw(h, n)) {
 			r->state = HOOK_ABSENT;
 			return NULL;
 		}
-		raw = true;
+		r->via = "raw_tp";
+		p = find_prog(in->skel, h->raw_prog, "");
+	} else if (h->kind != KIND_TP && n < 0) {
+		r->state = HOOK_ABSENT; /* static, inlined, or a module without BTF */
+		return NULL;
+	} else if (h->kind != KIND_TP && fallback && h->kp_prog) {
+		if (!probe_kprobes()) {
+			r->state = HOOK_FAILED;
+			r->err = r->err ? r->err : -EOPNOTSUPP;
+			return NULL;
+		}
+		r->via = "kprobe";
+		in->entry[i] = find_prog(in->skel, h->kp_prog, "_entry");
+		p = find_prog(in->skel, h->kp_prog, "_return");
+	} else {
+		r->via = kind_via(h->kind);
+		p = find_prog(in->skel, h->btf_prog, "");
 	}
-	r->via = kind_via(h->kind, raw);
-	p = bpf_object__find_program_by_name(skel->obj, raw ? h->raw_prog : h->btf_prog);
-	if (!p) {
+	if (!p || (r->via[0] == 'k' && !in->entry[i])) {
 		/* the hook table and bpf/ disagree: a build error, said plainly */
 		r->state = HOOK_FAILED;
 		r->err = -ENOENT;
+		return NULL;
 	}
 	return p;
 }
@@ -145,11 +177,14 @@ static void select_group(struct loader *l, struct instance *in, const char *grou
 		bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		in->chosen[i] = NULL;
+		in->entry[i] = NULL;
 		if (strcmp(hooks[i].group, group) || l->result[i].state == HOOK_FAILED)
 			continue;
-		in->chosen[i] = choose_program(l, in->skel, i, btf);
+		in->chosen[i] = choose_program(l, in, i, btf);
 		if (in->chosen[i])
 			bpf_program__set_autoload(in->chosen[i], true);
+		if (in->chosen[i] && in->entry[i])
+			bpf_program__set_autoload(in->entry[i], true);
 	}
 }
 
@@ -168,6 +203,15 @@ static void attach_group(struct loader *l, struct instance *in, const char *grou
 			if (r->state == HOOK_FAILED)
 				g->failed++;
 			continue;
+		}
+		if (in->entry[i]) {
+			in->entry_links[i] = bpf_program__attach(in->entry[i]);
+			if (!in->entry_links[i]) {
+				r->state = HOOK_FAILED;
+				r->err = -errno;
+				g->failed++;
+				continue;
+			}
 		}
 		in->links[i] = bpf_program__attach(in->chosen[i]);
 		if (!in->links[i]) {
@@ -224,7 +268,8 @@ static int load_print(enum libbpf_print_level level, const char *fmt, va_list ar
 static int hook_of_program(const struct instance *in, const char *name)
 {
 	for (size_t i = 0; i < N_HOOKS; i++)
-		if (in->chosen[i] && !strcmp(bpf_program__name(in->chosen[i]), name))
+		if ((in->chosen[i] && !strcmp(bpf_program__name(in->chosen[i]), name)) ||
+		    (in->entry[i] && !strcmp(bpf_program__name(in->entry[i]), name)))
 			return (int)i;
 	return -1;
 }
@@ -259,8 +304,12 @@ static int load_group(struct loader *l, struct instance *in, const char *group,
 		bad = hook_of_program(in, failed_prog);
 		if (bad < 0)
 			break;
-		l->result[bad].state = HOOK_FAILED;
 		l->result[bad].err = err;
+		/* fexit refused (no trampolines here): its kprobe pair gets a try */
+		if (hooks[bad].kp_prog && !l->result[bad].fallback && probe_kprobes())
+			l->result[bad].fallback = true;
+		else
+			l->result[bad].state = HOOK_FAILED;
 		smbwatch__destroy(in->skel);
 		in->skel = NULL;
 	}
@@ -426,8 +475,10 @@ void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 
 static void instance_close(struct instance *in)
 {
-	for (size_t i = 0; i < N_HOOKS; i++)
+	for (size_t i = 0; i < N_HOOKS; i++) {
 		bpf_link__destroy(in->links[i]);
+		bpf_link__destroy(in->entry_links[i]);
+	}
 	smbwatch__destroy(in->skel);
 	memset(in, 0, sizeof(*in));
 }
