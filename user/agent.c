@@ -286,7 +286,8 @@ static int live_setup(struct live *lv, const struct options *o)
 		fail("cannot open the ring buffer: %s", strerror(errno));
 		return -errno;
 	}
-	loader_poll_cifs(lv->loader, err, sizeof(err)) < 0 ? fail("%s", err) : (void)0;
+	if (loader_poll_cifs(lv->loader, err, sizeof(err)) < 0)
+		fail("%s", err);
 	shed_privileges(lv);
 	startup_headline(err, sizeof(err), o);
 	announce(lv, err);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -9,18 +8,21 @@
 
 #include "privileges.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 static int caps_get(struct __user_cap_data_struct data[2])
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
 	return syscall(SYS_capget, &hdr, data) ? -errno : 0;
+}
+
+int privileges_effective(__u64 *caps)
+{
+	struct __user_cap_data_struct data[2];
+	int err = caps_get(data);
+
+	if (!err)
+		*caps = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
+	return err;
 }
 
 static int caps_set(__u64 keep)
@@ -59,17 +61,15 @@ void privileges_describe(char *buf, size_t n)
 		const char *name;
 	} known[] = { { CAP_BPF, "cap_bpf" }, { CAP_PERFMON, "cap_perfmon" },
 		      { CAP_SYS_ADMIN, "cap_sys_admin" } };
-	struct __user_cap_data_struct data[2];
 	__u64 eff;
 	size_t len = 0;
 	int others = 0;
 
 	buf[0] = '\0';
-	if (caps_get(data)) {
+	if (privileges_effective(&eff)) {
 		snprintf(buf, n, "unknown");
 		return;
 	}
-	eff = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		if (!(eff & (1ull << known[i].cap)))
 			continue;

@@ -8,9 +8,20 @@
 #ifndef SMBW_PRIVILEGES_H
 #define SMBW_PRIVILEGES_H
 
+#include <linux/capability.h>
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* The effective capability set, one bit per CAP_*. 0 or -errno. */
+int privileges_effective(__u64 *caps);
 /* Drops every capability, or all but the late-attach set. 0 or -errno. */
 int privileges_drop(bool keep_late_attach);
 /* "cap_bpf,cap_perfmon" or "none": what the process holds now (for the log). */

@@ -1,23 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "privileges.h"
 #include "probe.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 const char *sysfs_path(char *buf, size_t n, const char *rel)
 {
@@ -116,23 +109,12 @@ int probe_btf_tp_nargs(const struct btf *btf, const char *tp)
 	return n < 1 ? -1 : n - 1; /* the first argument is the tracepoint's data pointer */
 }
 
-static int cap_effective(__u64 *caps)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	*caps = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
-	return 0;
-}
-
 int probe_privileges(char *why, size_t n)
 {
 	__u64 caps = 0;
 	bool bpf, perfmon, admin;
 
-	if (cap_effective(&caps)) {
+	if (privileges_effective(&caps)) {
 		snprintf(why, n, "cannot read the process capabilities");
 		return -EPERM;
 	}
