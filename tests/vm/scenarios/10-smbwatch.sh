@@ -239,3 +239,37 @@ scenario_negotiate_reset() {
 	_expect_diagnosis negotiate-reset '.phase=="negotiate" and .evidence.reset_by=="server"' || return 1
 	_finish
 }
+
+scenario_share_encrypt_vs_vers21() {
+	_samba "" "smb encrypt = required" && _watch_start || return 1
+	_mount //127.0.0.1/share vers=2.1
+	_watch_stop
+	_expect_diagnosis share-encryption-required \
+		'.phase=="tree_connect" and .nt_status=="0xc0000022" and .dialect=="2.1"' || return 1
+	_finish
+}
+
+# A mounted share whose server goes away: the client reconnects, again and again.
+scenario_server_gone_reconnects_timeout=120
+scenario_server_gone_reconnects() {
+	local i
+	_samba "" "" && _watch_start || return 1
+	mkdir -p "$SMBW_MNT"
+	timeout 60 mount -t cifs //127.0.0.1/share "$SMBW_MNT" \
+		-o "username=$SMBW_USER,password=$SMBW_PW,echo_interval=1" ||
+		{ _watch_stop; _fail "the mount failed"; return 1; }
+	smbw_samba_stop
+	for i in $(seq 8); do
+		timeout 5 stat "$SMBW_MNT/hello.txt" > /dev/null 2>&1
+		sleep 1
+	done
+	umount -f "$SMBW_MNT" 2>/dev/null || umount -l "$SMBW_MNT"
+	_watch_stop
+	_expect_event smb_reconnect '.host=="127.0.0.1"' || return 1
+	[ "$(_count '.record=="diagnosis" and .cause=="reconnect" and .repeat==false')" = 1 ] ||
+		{ _fail "expected one reconnect diagnosis (repeats folded), got: $(_json 'select(.record=="diagnosis") | .cause' | xargs)"; return 1; }
+	[ "$(_count '.record=="diagnosis" and .cause!="reconnect" and .ipc==false')" = 0 ] ||
+		{ _fail "other diagnoses besides reconnect: $(_json 'select(.record=="diagnosis") | .cause' | xargs)"; return 1; }
+	_no_password_anywhere || return 1
+	smbw_reason "$(_json -r 'select(.record=="diagnosis") | .message' | tr '\n' ' ')"
+}
