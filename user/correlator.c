@@ -198,16 +198,43 @@ static struct sock_track *sock_get(struct correlator *c, const struct smbw_event
 	return t;
 }
 
+/*
+ * By server pointer, or else by conn_id. smb3_connect_done comes before the
+ * server object is known, so a conn_id can have a placeholder without a
+ * server pointer: the real entry wins.
+ */
 static struct smb_conn *conn_find(struct correlator *c, uint64_t server, uint64_t conn_id)
+{
+	struct smb_conn *placeholder = NULL;
+
+	for (size_t i = 0; i < c->cfg.max_conns; i++) {
+		struct smb_conn *k = &c->conns[i];
+
+		if (!k->used)
+			continue;
+		if (server && k->server == server)
+			return k;
+		if (!server && conn_id && k->conn_id == conn_id) {
+			if (k->server)
+				return k;
+			placeholder = k;
+		}
+	}
+	return placeholder;
+}
+
+/* The placeholder of a conn_id is done with once the real entry exists. */
+static void drop_placeholder(struct correlator *c, struct smb_conn *real)
 {
 	for (size_t i = 0; i < c->cfg.max_conns; i++) {
 		struct smb_conn *k = &c->conns[i];
 
-		if (k->used && ((server && k->server == server) ||
-				(!server && conn_id && k->conn_id == conn_id)))
-			return k;
+		if (k != real && k->used && !k->server && k->conn_id == real->conn_id) {
+			if (k->first_ts < real->first_ts)
+				real->first_ts = k->first_ts;
+			k->used = false;
+		}
 	}
-	return NULL;
 }
 
 /* The most recent connection a process worked on: joins events without a server pointer. */
@@ -654,6 +681,8 @@ static void on_server_socket(struct correlator *c, const struct smbw_event *e)
 	k = conn_get(c, e->server, e->ts_ns);
 	k->last_ts = e->ts_ns;
 	k->conn_id = e->conn_id;
+	if (k->conn_id)
+		drop_placeholder(c, k);
 	k->pid = e->pid;
 	copy_str(k->comm, sizeof(k->comm), e->comm);
 	copy_str(k->host, sizeof(k->host), e->host);
@@ -713,6 +742,12 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 	}
 	if (phase == PHASE_TREE_CONNECT)
 		note_take(c, NOTE_TREE, e->pid, -1, &n); /* the tracepoint twin of this event */
+	if (e->rc && k && k->established && phase == PHASE_NEGOTIATE) {
+		/* a reconnect of a mounted share that cannot renegotiate: the reconnect says it */
+		note_take(c, NOTE_STATUS, e->pid, e->command, &n);
+		c->stats.ignored++;
+		return;
+	}
 	if (e->rc == 0) {
 		note_take(c, NOTE_STATUS, e->pid, e->command, &n); /* e.g. MORE_PROCESSING legs */
 		if (k && phase == PHASE_TREE_CONNECT && !unc_is_ipc(e->unc))

@@ -146,5 +146,5 @@ void describe_message(struct strbuf *sb, const struct diagnosis *d)
 	if (d->ipc)
 		sb_puts(sb, " [IPC$: does not fail the mount]");
 	if (d->repeat)
-		sb_printf(sb, " [%u more times]", d->count);
+		sb_printf(sb, " [%u more time%s]", d->count, d->count == 1 ? "" : "s");
 }

@@ -347,6 +347,28 @@ static void test_reconnect_storm_on_a_mounted_share(void **state)
 	assert_int_equal(f->sink.d[1].count, 9);
 }
 
+/* Seen on 7.2: smb3_connect_done comes before the server object is known. */
+static void test_reconnect_of_a_mount_is_not_a_negotiate_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event cd = ev_base(EV_SMB_CONNECT_DONE, 1 * SEC, 100), r;
+
+	cd.conn_id = 7;
+	strcpy(cd.host, "fs1");
+	feed(f, cd);
+	connected(f, 1 * SEC + 1, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\fs1\data", 0));
+	r = ev_base(EV_SMB_RECONNECT, 5 * SEC, 300);
+	r.conn_id = 7;
+	feed(f, r);
+	/* the reconnect worker cannot renegotiate: the server is gone */
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 5 * SEC + 5 * MS, 301, SRV1, -EHOSTDOWN));
+	correlator_finish(f->c);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_RECONNECT);
+	assert_string_equal(f->sink.d[0].server, "fs1");
+}
+
 static void test_session_expired_status_on_any_command(void **state)
 {
 	struct fixture *f = *state;
@@ -429,6 +451,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_storm_on_a_mounted_share, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_of_a_mount_is_not_a_negotiate_failure,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_expired_status_on_any_command, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_status_is_reported_raw, setup, teardown),
