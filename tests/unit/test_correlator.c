@@ -357,7 +357,7 @@ static void test_reconnect_of_a_mount_is_not_a_negotiate_failure(void **state)
 	strcpy(cd.host, "fs1");
 	feed(f, cd);
 	connected(f, 1 * SEC + 1, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
-	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\fs1\data", 0));
+	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\data", 0));
 	r = ev_base(EV_SMB_RECONNECT, 5 * SEC, 300);
 	r.conn_id = 7;
 	feed(f, r);
