@@ -1,2 +1,0 @@
-build-san/user/probe.o: user/probe.c user/probe.h
-user/probe.h:

@@ -1,2 +1,0 @@
-build-san/user/strbuf.o: user/strbuf.c user/strbuf.h
-user/strbuf.h:
