@@ -1,0 +1,131 @@
+#!/bin/bash
+# run-scenarios.sh: run the VM scenarios, inside the guest (scripts/vmtest.sh boots it).
+#
+# usage: scripts/vm/run-vm.sh [-k KVER] tests/vm/run-scenarios.sh [-d DIR] [NAME...]
+#   NAME...  run only these scenarios (default: all);  -d  scenario folder (tests/vm/scenarios)
+#
+# Discovery: the files DIR/*.sh, in C-locale name order (hence the NN- prefixes);
+# in each file, every function defined at the start of a line as
+#         scenario_NAME() {
+# in the order of the file.  NAME ([a-z0-9_]+) must be unique over all files.  A file may set
+# scenario_NAME_timeout=SECONDS at top level (default $SMBW_SCENARIO_TIMEOUT, 240); files
+# should only define functions and such variables: they are sourced more than once.
+#
+# Each scenario runs in a fresh bash that sources scripts/vm/guest-lib.sh and its file, then
+# calls the function, bounded by its timeout.  Its return value: 0 pass, 77 skip, anything else
+# fail (a timeout is a fail).  It may explain itself with smbw_reason "text".  Environment:
+# SMBW_SCENARIO (NAME), SMBW_SCENARIO_OUT (/out/NAME, for its own artifacts), SMBW_REPO.
+# After each scenario smbw_cleanup unmounts, stops smbd and fake servers and waits until cifs.ko
+# has no user left (no lingering connection), whatever happened.
+#
+# Output in /out (OUTDIR of run-vm.sh):
+#   scenarios.list      every NAME, in run order (written first: a crash leaves it behind)
+#   NAME/result         line 1: pass|fail|skip, line 2: reason
+#   NAME/log            the scenario's stdout and stderr;  NAME/elapsed  seconds
+#   NAME/dmesg          kernel messages logged while it ran
+#   summary             one line per scenario;  dmesg.txt  the whole kernel log
+# Exit status: 0 when nothing failed, 1 otherwise.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+LIB=$REPO/scripts/vm/guest-lib.sh
+OUT=${SMBW_OUT:-/out}
+SCENARIOS=$REPO/tests/vm/scenarios
+DEFAULT_TIMEOUT=${SMBW_SCENARIO_TIMEOUT:-240}
+
+# "FILE NAME" lines, in run order.
+discover() {
+	local f
+	for f in "$SCENARIOS"/*.sh; do
+		[ -e "$f" ] || continue
+		sed -nE 's/^scenario_([a-z0-9_]+)[[:space:]]*\(\)[[:space:]]*\{?.*$/\1/p' "$f" |
+			while read -r name; do echo "$f $name"; done
+	done
+}
+
+# Keep the scenarios named on the command line (all when none).
+select_scenarios() {
+	local f name want
+	while read -r f name; do
+		if [ $# -eq 0 ]; then
+			echo "$f $name"
+			continue
+		fi
+		for want in "$@"; do
+			[ "$want" = "$name" ] && echo "$f $name"
+		done
+	done
+}
+
+timeout_of() {
+	local file=$1 name=$2
+	# shellcheck disable=SC1090
+	(source "$LIB" > /dev/null 2>&1; source "$file" > /dev/null 2>&1
+	 v=scenario_${name}_timeout; echo "${!v:-$DEFAULT_TIMEOUT}")
+}
+
+write_result() {
+	local dir=$1 status=$2 reason=$3
+	printf '%s\n%s\n' "$status" "$reason" > "$dir/result"
+}
+
+# Run one scenario; prints "STATUS ELAPSED REASON".
+run_one() {
+	local file=$1 name=$2 dir=$OUT/$2 tmo rc t0 el status reason klines
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tmo=$(timeout_of "$file" "$name")
+	klines=$(dmesg | wc -l)
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	SMBW_SCENARIO=$name SMBW_SCENARIO_OUT=$dir \
+		timeout -k 10 "$tmo" bash -c 'source "$1" && source "$2" || exit 2
+			if ! declare -F "scenario_$3" > /dev/null; then
+				smbw_reason "scenario_$3 is not a function"; exit 2
+			fi
+			"scenario_$3"' _ "$LIB" "$file" "$name" > "$dir/log" 2>&1 < /dev/null
+	rc=$?
+	el=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
+	SMBW_SCENARIO_OUT=$dir bash -c 'source "$1"; smbw_cleanup' _ "$LIB" >> "$dir/log" 2>&1
+	dmesg | tail -n +"$((klines + 1))" > "$dir/dmesg"
+	reason=$(tail -n 1 "$dir/reason" 2>/dev/null)
+	case $rc in
+	0) status=pass; reason=${reason:-ok} ;;
+	77) status=skip; reason=${reason:-skipped} ;;
+	124|137) status=fail; reason="timeout after ${tmo}s${reason:+ ($reason)}" ;;
+	*) status=fail; reason=${reason:-"returned $rc"} ;;
+	esac
+	write_result "$dir" "$status" "$reason"
+	echo "$el" > "$dir/elapsed"
+	echo "$status $el $reason"
+}
+
+main() {
+	local list f name status el reason failed=0
+	export LC_ALL=C # glob order of the scenario files
+	if [ "${1:-}" = -d ]; then
+		SCENARIOS=$(realpath "${2:?-d DIR}")
+		shift 2
+	fi
+	list=$(discover | select_scenarios "$@")
+	if [ -z "$list" ]; then
+		echo "run-scenarios: no scenario found${1:+ named $*}"
+		return 1
+	fi
+	awk '{ print $2 }' <<< "$list" > "$OUT/scenarios.list"
+	if [ -n "$(sort "$OUT/scenarios.list" | uniq -d)" ]; then
+		echo "run-scenarios: duplicate names: $(sort "$OUT/scenarios.list" | uniq -d | xargs)"
+		return 1
+	fi
+	: > "$OUT/summary"
+	echo "run-scenarios: kernel $(uname -r), $(wc -l < "$OUT/scenarios.list") scenarios"
+	while read -r f name; do
+		read -r status el reason < <(run_one "$f" "$name")
+		printf '%-28s %-4s %6ss  %s\n' "$name" "$status" "$el" "$reason" | tee -a "$OUT/summary"
+		[ "$status" = fail ] && failed=1
+	done <<< "$list"
+	dmesg > "$OUT/dmesg.txt"
+	return "$failed"
+}
+
+main "$@"
