@@ -93,6 +93,14 @@ test_reset_on_closed_445() {
 		grep -q '^smbwatch: hooks cifs: waiting for cifs.ko to load$' "$WORK/reset.err"
 }
 
+test_ipv6_reset_on_closed_445() {
+	start_watch reset6 || { t_fail reset_ipv6 "smbwatch did not start"; return; }
+	in_ns bash -c 'exec 3<>/dev/tcp/::1/445' 2>/dev/null
+	stop_watch INT
+	t_check reset_ipv6_received "no tcp_reset_received for [::1]:445 (got: $(head -c 400 "$WORK/reset6.json"))" \
+		[ "$(count reset6 '.event=="tcp_reset_received" and .remote_addr=="::1" and .remote_port==445 and .local_addr=="::1"')" -ge 1 ]
+}
+
 test_unwatched_port_is_filtered_in_kernel() {
 	start_watch other || { t_fail unwatched_port "smbwatch did not start"; return; }
 	refused_connect 8445
@@ -204,6 +212,7 @@ test_no_btf_is_refused() {
 }
 
 test_reset_on_closed_445
+test_ipv6_reset_on_closed_445
 test_unwatched_port_is_filtered_in_kernel
 test_port_flag_makes_it_visible
 test_retransmits_on_blackholed_connection
