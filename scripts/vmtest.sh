@@ -9,6 +9,9 @@
 #   SMBW_VM_OUT      results: OUT/KVER/ (default $SMBW_VM_CACHE/out)
 #   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 900 s)
 #   SMBW_VM_ACCEL    tcg (default) or kvm
+#   SMBW_VM_INIT     systemd (default: PID 1 is systemd, as the service tests need) or bash
+#   SMBW_RESULTS     if set, one "PASS|FAIL|SKIP vm:KVER:NAME" line per cell is appended to it
+#                    (tests/run-all.sh counts them)
 #   SMBW_VM_KARGS    extra kernel command line words (run-vm.sh -x), e.g. loglevel=7
 # Exit status: 0 when every scenario passed or was skipped on every kernel, 1 otherwise (a
 # kernel that did not boot counts as one failure).
@@ -20,6 +23,8 @@ CACHE=${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}
 OUTROOT=${SMBW_VM_OUT:-$CACHE/out}
 TMO=${SMBW_VM_TIMEOUT:-900}
 ACCEL=${SMBW_VM_ACCEL:-tcg}
+INIT_FLAG=()
+[ "${SMBW_VM_INIT:-systemd}" = bash ] || INIT_FLAG=(-s)
 KARGS=${SMBW_VM_KARGS:-}
 export SMBW_VM_CACHE=$CACHE
 
@@ -131,6 +136,12 @@ print_table() {
 	printf '\n\n'
 }
 
+# One line per cell for the suite's own count (tests/run-all.sh).
+result_line() {
+	[ -n "${SMBW_RESULTS:-}" ] && echo "$*" >> "$SMBW_RESULTS"
+	return 0
+}
+
 # Reasons of failures and skips, then the closing count.
 print_verdict() {
 	local k n status passed=0 failed=0 skipped=0 names before
@@ -138,6 +149,7 @@ print_verdict() {
 	for k in "${KVERS[@]}"; do
 		if [ "${VMSTATUS[$k]}" != ok ]; then
 			echo "FAIL $k: ${VMSTATUS[$k]}"
+			result_line "FAIL vm:$k: ${VMSTATUS[$k]}"
 			failed=$((failed + 1))
 			continue
 		fi
@@ -146,13 +158,17 @@ print_verdict() {
 			planned "$k" "$n" || continue
 			status=$(head -1 "$OUTROOT/$k/$n/result" 2>/dev/null || echo none)
 			case $status in
-			pass) passed=$((passed + 1)) ;;
+			pass) passed=$((passed + 1))
+			      result_line "PASS vm:$k:$n" ;;
 			skip) skipped=$((skipped + 1))
-			      echo "skip $k $n: $(sed -n 2p "$OUTROOT/$k/$n/result")" ;;
+			      echo "skip $k $n: $(sed -n 2p "$OUTROOT/$k/$n/result")"
+			      result_line "SKIP vm:$k:$n: $(sed -n 2p "$OUTROOT/$k/$n/result")" ;;
 			fail) failed=$((failed + 1))
-			      echo "FAIL $k $n: $(sed -n 2p "$OUTROOT/$k/$n/result")" ;;
+			      echo "FAIL $k $n: $(sed -n 2p "$OUTROOT/$k/$n/result")"
+			      result_line "FAIL vm:$k:$n: $(sed -n 2p "$OUTROOT/$k/$n/result")" ;;
 			*) failed=$((failed + 1))
-			   echo "FAIL $k $n: no result (see $OUTROOT/$k/guest.log)" ;;
+			   echo "FAIL $k $n: no result (see $OUTROOT/$k/guest.log)"
+			   result_line "FAIL vm:$k:$n: no result" ;;
 			esac
 		done
 		# The runner itself failed (no scenario found, duplicate names...).

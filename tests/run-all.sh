@@ -43,7 +43,10 @@ if [ "${SMBW_SKIP_VM:-0}" = 1 ] && [ -z "${CI:-}" ]; then
 	t_skip vmtest "SMBW_SKIP_VM=1"
 else
 	echo "== VM end-to-end tests"
-	scripts/vmtest.sh || true # it reports each scenario; a failure is counted there
+	before=$(grep -c ' vm:' "$SMBW_RESULTS")
+	if ! scripts/vmtest.sh && [ "$(grep -c ' vm:' "$SMBW_RESULTS")" = "$before" ]; then
+		t_fail vmtest "scripts/vmtest.sh failed before any scenario ran (see above)"
+	fi
 fi
 
 passed=$(grep -c '^PASS' "$SMBW_RESULTS")

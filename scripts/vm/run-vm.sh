@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-vm.sh: boot one cached Debian kernel under qemu and run a script inside it.
 #
-# usage: run-vm.sh [-k KVER] [-t TIMEOUT_S] [-o OUTDIR] [-a tcg|kvm] [-m MB] [-x KARGS] [-v]
+# usage: run-vm.sh [-k KVER] [-t TIMEOUT_S] [-o OUTDIR] [-a tcg|kvm] [-m MB] [-x KARGS] [-s] [-v]
 #                  SCRIPT [ARGS...]
 #   -k  kernel from ${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}/kernels (default: the newest there)
 #   -t  bound for the whole VM, boot included (default 900 s)
@@ -10,6 +10,8 @@
 #   -a  tcg (default; -accel tcg,thread=multi -cpu max) or kvm
 #   -m  guest memory in MB (default 2048)
 #   -x  extra kernel command line words (e.g. -x loglevel=7)
+#   -s  boot with systemd as PID 1 (journald, units, systemctl); the script then runs as a
+#       oneshot unit (systemd-root.sh, systemd-init.sh, systemd-unit.sh). Default: a bash PID 1
 #   -v  stream the serial console (always saved in OUTDIR/console.log)
 # Exit status: the guest script's.  99 when the guest wrote no rc (kernel panic, timeout, boot
 # failure): a one-line reason and the console's last 30 lines go to stderr.
@@ -25,7 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 
-KVER='' OUT='' XARGS='' TMO=900 ACCEL=tcg MEM=2048 VERBOSE=0
+KVER='' OUT='' XARGS='' TMO=900 ACCEL=tcg MEM=2048 VERBOSE=0 INIT=guest-init.sh
 WORK='' RO='' TAILPID='' QPID=''
 VFS_PIDS=()
 
@@ -43,7 +45,7 @@ newest_kernel() {
 
 parse_args() {
 	local o
-	while getopts k:t:o:a:m:x:vh o; do
+	while getopts k:t:o:a:m:x:svh o; do
 		case $o in
 		k) KVER=$OPTARG ;;
 		t) TMO=$OPTARG ;;
@@ -51,6 +53,7 @@ parse_args() {
 		a) ACCEL=$OPTARG ;;
 		m) MEM=$OPTARG ;;
 		x) XARGS=$OPTARG ;;
+		s) INIT=systemd-init.sh ;;
 		v) VERBOSE=1 ;;
 		*) usage ;;
 		esac
@@ -143,7 +146,7 @@ kernel_cmdline() {
 	# shellcheck disable=SC2086 # XARGS is a word list
 	printf '%s ' console=ttyS0 panic=-1 oops=panic mitigations=off tsc=reliable \
 		no_timer_check loglevel=4 \
-		"smbw_init=$HERE/guest-init.sh" "smbw_script=$SCRIPT" "smbw_args=$args" \
+		"smbw_init=$HERE/$INIT" "smbw_script=$SCRIPT" "smbw_args=$args" \
 		"smbw_timeout=$inner" "smbw_ktree=$KTREE" "smbw_cache=$CACHE" $XARGS
 }
 
@@ -194,6 +197,7 @@ main() {
 	mkdir -p "$OUT"
 	rm -f "$OUT/rc" "$OUT/console.log" "$OUT/timing"
 	ensure_initramfs
+	[ "$INIT" = guest-init.sh ] || "$HERE/systemd-root.sh" "$CACHE" > /dev/null
 	trap cleanup EXIT
 	trap on_signal INT TERM
 	make_workdir

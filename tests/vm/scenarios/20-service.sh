@@ -1,5 +1,5 @@
 # 20-service.sh: smbwatch as the systemd service it is meant to be, in a guest booted with
-# systemd as PID 1 (scripts/vmtest.sh runs tests/vm/service/ in that mode). Installs with
+# systemd as PID 1 (scripts/vmtest.sh boots that way unless SMBW_VM_INIT=bash). Installs with
 # make install into the guest's overlay root, starts the unit, provokes a failed mount and
 # checks the journal entry, its fields and its catalog text; then stops the unit and checks
 # that nothing is left attached.

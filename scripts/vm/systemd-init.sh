@@ -1,0 +1,12 @@
+#!/bin/bash
+# systemd-init.sh: PID 1 after switch_root in the systemd guest mode (run-vm.sh -s): lays
+# the prebuilt tree of systemd-root.sh over the overlay root, then becomes systemd, which
+# starts smbw-test.service (systemd-unit.sh) and powers off when it ends. Only two external
+# commands before exec: each costs ~50 ms under TCG.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+cp -a "${smbw_cache:?}/systemd-root/." /
+# The host may be a container: systemd would take the guest for one and skip real work.
+rm -f /.dockerenv
+# A fresh, non-empty machine id: no first-boot presets, and not the host's journal.
+printf '%08x%08x%08x%08x\n' $SRANDOM $SRANDOM $SRANDOM $SRANDOM > /etc/machine-id
+exec /lib/systemd/systemd --unit=smbw.target
