@@ -226,6 +226,11 @@ static int live_loop(struct live *lv)
 			last_ping = now;
 		}
 		pipeline_tick(&lv->pipe, now);
+		if (lv->out.write_errors) {
+			/* e.g. the reader of a pipe went away: nobody sees the diagnoses any more */
+			fail("cannot write the output: %s", strerror(lv->out.last_errno));
+			return -EIO;
+		}
 		if (limit && now - start >= limit)
 			break;
 	}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <string.h>
 
 #include "causes.h"
@@ -25,8 +26,11 @@ void output_init(struct output *o, enum output_format format, bool color, int ve
 static void emit_line(struct output *o)
 {
 	sb_putc(&o->line, '\n');
-	if (fwrite(o->line.buf, 1, o->line.len, o->f) != o->line.len || fflush(o->f))
+	if (fwrite(o->line.buf, 1, o->line.len, o->f) != o->line.len || fflush(o->f)) {
 		o->write_errors++;
+		o->last_errno = errno;
+		clearerr(o->f);
+	}
 	sb_reset(&o->line);
 }
 
@@ -34,8 +38,12 @@ void output_event(struct output *o, const struct smbw_event *e)
 {
 	if (o->format == FORMAT_JOURNAL) {
 		event_format_text(&o->line, e, o->realtime_offset_ns);
-		if (journal_event(e, sb_str(&o->line)) < 0)
+		int r = journal_event(e, sb_str(&o->line));
+
+		if (r < 0) {
 			o->write_errors++;
+			o->last_errno = -r;
+		}
 		sb_reset(&o->line);
 		return;
 	}
@@ -177,8 +185,12 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 void output_diagnosis(struct output *o, const struct diagnosis *d)
 {
 	if (o->format == FORMAT_JOURNAL) {
-		if (journal_diagnosis(d) < 0)
+		int r = journal_diagnosis(d);
+
+		if (r < 0) {
 			o->write_errors++;
+			o->last_errno = -r;
+		}
 		return;
 	}
 	if (o->format == FORMAT_TEXT)

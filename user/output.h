@@ -21,6 +21,7 @@ struct output {
 	int64_t realtime_offset_ns;
 	struct strbuf line;
 	uint64_t write_errors;
+	int last_errno; /* of the last failed write */
 };
 
 void output_init(struct output *o, enum output_format format, bool color, int verbose, FILE *f,
