@@ -97,6 +97,7 @@ static int preflight(void)
 {
 	char why[128];
 	struct utsname u;
+	int r;
 
 	if (probe_privileges(why, sizeof(why))) {
 		fail("%s: run it as root (sudo smbwatch), or grant CAP_BPF, CAP_PERFMON and "
@@ -110,9 +111,15 @@ static int preflight(void)
 		     u.release);
 		return -ENOENT;
 	}
-	if (!probe_ringbuf()) {
-		fail("kernel %s cannot run smbwatch's BPF programs (no BPF ring buffer): Linux 5.8 "
-		     "or newer is needed, with BPF enabled and not locked down", u.release);
+	r = probe_ringbuf();
+	if (r < 0) {
+		fail("the kernel refuses BPF to smbwatch here (%s): check kernel lockdown, "
+		     "kernel.unprivileged_bpf_disabled, and seccomp or LSM policies", strerror(-r));
+		return r;
+	}
+	if (r == 0) {
+		fail("kernel %s has no BPF ring buffer: Linux 5.8 or newer is needed, built with "
+		     "CONFIG_BPF_SYSCALL", u.release);
 		return -ENOTSUP;
 	}
 	return 0;

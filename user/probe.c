@@ -73,9 +73,9 @@ bool probe_kprobes(void)
 	return sys_exists("bus/event_source/devices/kprobe/type");
 }
 
-bool probe_ringbuf(void)
+int probe_ringbuf(void)
 {
-	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
 }
 
 static int proto_nargs(const struct btf *btf, const struct btf_type *t)

@@ -19,7 +19,8 @@ bool probe_module_live(const char *module);
 bool probe_module_btf(const char *module);
 bool probe_tracepoint(const char *system, const char *name);
 bool probe_kprobes(void);
-bool probe_ringbuf(void);
+/* 1: the BPF ring buffer works; 0: the kernel lacks it; <0: -errno, BPF is refused here. */
+int probe_ringbuf(void);
 /*
  * Number of arguments of a BTF function or of a tracepoint ("btf_trace_"
  * typedef, not counting its leading context pointer); -1 when absent.
