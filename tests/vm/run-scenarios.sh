@@ -8,8 +8,8 @@
 # in each file, every function defined at the start of a line as
 #         scenario_NAME() {
 # in the order of the file.  NAME ([a-z0-9_]+) must be unique over all files.  A file may set
-# scenario_NAME_timeout=SECONDS at top level (default $SMBW_SCENARIO_TIMEOUT, 240); files
-# should only define functions and such variables: they are sourced more than once.
+# a line "scenario_NAME_timeout=SECONDS" (a literal number, read as text; default
+# $SMBW_SCENARIO_TIMEOUT, 240).  Files should only define functions and variables.
 #
 # Each scenario runs in a fresh bash that sources scripts/vm/guest-lib.sh and its file, then
 # calls the function, bounded by its timeout.  Its return value: 0 pass, 77 skip, anything else
@@ -31,6 +31,9 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 LIB=$REPO/scripts/vm/guest-lib.sh
 OUT=${SMBW_OUT:-/out}
 SCENARIOS=$REPO/tests/vm/scenarios
+# For smbw_cleanup between scenarios; the scenarios source it again in their own shells.
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/vm/guest-lib.sh
+source "$LIB"
 DEFAULT_TIMEOUT=${SMBW_SCENARIO_TIMEOUT:-240}
 
 # "FILE NAME" lines, in run order.
@@ -57,11 +60,14 @@ select_scenarios() {
 	done
 }
 
+# scenario_NAME_timeout=S as written in the file (read, not sourced: no process to start).
 timeout_of() {
-	local file=$1 name=$2
-	# shellcheck disable=SC1090
-	(source "$LIB" > /dev/null 2>&1; source "$file" > /dev/null 2>&1
-	 v=scenario_${name}_timeout; echo "${!v:-$DEFAULT_TIMEOUT}")
+	local file=$1 name=$2 line re
+	re="^scenario_${name}_timeout=([0-9]+)"
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && { echo "${BASH_REMATCH[1]}"; return; }
+	done < "$file"
+	echo "$DEFAULT_TIMEOUT"
 }
 
 write_result() {
@@ -86,7 +92,7 @@ run_one() {
 			"scenario_$3"' _ "$LIB" "$file" "$name" > "$dir/log" 2>&1 < /dev/null
 	rc=$?
 	el=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
-	SMBW_SCENARIO_OUT=$dir bash -c 'source "$1"; smbw_cleanup' _ "$LIB" >> "$dir/log" 2>&1
+	SMBW_SCENARIO_OUT=$dir smbw_cleanup >> "$dir/log" 2>&1
 	dmesg | tail -n +"$((klines + 1))" > "$dir/dmesg"
 	reason=$(tail -n 1 "$dir/reason" 2>/dev/null)
 	case $rc in
