@@ -31,6 +31,9 @@ const char *sectype_name(uint32_t sectype)
 		return "Kerberos";
 	case 4:
 		return "IAKerb";
+	case 0:
+		/* not forced by sec=: cifs negotiates NTLMSSP (Kerberos needs sec=krb5) */
+		return "NTLMSSP (default)";
 	default:
 		return "";
 	}

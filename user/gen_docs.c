@@ -28,12 +28,15 @@ static void catalog(void)
 		       phase_name(c->phase), c->id);
 		printf("Defined-By: smbwatch\nDocumentation: man:smbwatch(8)\n\n");
 		printf("%s\n\n", c->meaning);
-		printf("Server @SMB_SERVER@ (@SMB_SERVER_ADDR@), share @SMB_SHARE@, user\n"
-		       "@SMB_DOMAIN@\\@SMB_USER@, dialect @SMB_DIALECT@, auth @SMB_AUTH@.\n"
-		       "NT status @NT_STATUS_NAME@ (@NT_STATUS@), errno @SMB_ERRNO_NAME@; "
-		       "process @SMB_COMM@ (@SMB_PID@).\n"
-		       "Evidence: @SMB_ELAPSED_MS@ ms, TCP retransmits @SMB_TCP_RETRANSMITS@, "
-		       "reset by @SMB_RESET_BY@, reconnects @SMB_RECONNECTS@.\n\n");
+		printf("Server:    @SMB_SERVER@ (@SMB_SERVER_ADDR@)\n"
+		       "Share:     @SMB_SHARE@\n"
+		       "User:      @SMB_USER@ (domain: @SMB_DOMAIN@)\n"
+		       "Dialect:   @SMB_DIALECT@, authentication: @SMB_AUTH@\n"
+		       "NT status: @NT_STATUS_NAME@ (@NT_STATUS@), errno @SMB_ERRNO_NAME@\n"
+		       "Process:   @SMB_COMM@ (@SMB_PID@)\n"
+		       "Evidence:  @SMB_ELAPSED_MS@ ms from the first SYN, TCP retransmits "
+		       "@SMB_TCP_RETRANSMITS@, reset by @SMB_RESET_BY@, reconnects @SMB_RECONNECTS@; "
+		       "lacked: @SMB_LACKED@\n\n");
 		printf("What to do: %s\n\n", c->hint);
 	}
 }
