@@ -155,3 +155,19 @@ scenario_server_gone_reconnects() {
 	_no_password_anywhere || return 1
 	smbw_reason "$(_json -r 'select(.record=="diagnosis") | .message' | tr '\n' ' ')"
 }
+
+# The fallbacks: raw tracepoints and kprobe/kretprobe pairs instead of tp_btf and fexit (as on
+# kernels without BPF trampolines), forced; the diagnosis must not change.
+scenario_kprobe_fallback() {
+	local err=$SMBW_SCENARIO_OUT/smbwatch.err
+	_samba "" "" || return 1
+	SMBWATCH_FORCE_FALLBACK=1 _watch_start || return 1
+	_mount //127.0.0.1/share "" "$SMBW_USER" "wrong-$SMBW_PW"
+	_watch_stop
+	grep -q 'cifs_setup_session .*attached via kprobe' "$err" &&
+		grep -q 'smb3_cmd_err .*attached via raw_tp' "$err" ||
+		{ _fail "fallbacks not attached: $(grep -E 'cifs_setup_session|smb3_cmd_err' "$err" | tr -s ' ' | xargs)"; return 1; }
+	_expect_diagnosis bad-credentials \
+		'.phase=="session_setup" and .nt_status=="0xc000006d" and .user=="smbtest" and .evidence.lacked==""' || return 1
+	_finish
+}
