@@ -59,7 +59,7 @@ boot_once() {
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	"$VM/run-vm.sh" -k "$kver" -t "$TMO" -a "$ACCEL" -x "$KARGS" -o "$dir" \
+	"$VM/run-vm.sh" -k "$kver" -t "$TMO" -a "$ACCEL" -x "$KARGS" "${INIT_FLAG[@]}" -o "$dir" \
 		"$REPO/tests/vm/run-scenarios.sh" "$@" 2> "$dir/run-vm.err"
 }
 
@@ -174,6 +174,7 @@ print_verdict() {
 		# The runner itself failed (no scenario found, duplicate names...).
 		if [ "$failed" = "$before" ] && [ "${GUESTRC[$k]}" != 0 ]; then
 			echo "FAIL $k: run-scenarios.sh exited ${GUESTRC[$k]}: $(tail -1 "$OUTROOT/$k/guest.log")"
+			result_line "FAIL vm:$k: run-scenarios.sh exited ${GUESTRC[$k]}"
 			failed=$((failed + 1))
 		fi
 	done
