@@ -15,14 +15,21 @@ struct tuple {
 	struct smbw_addr remote;
 };
 
+/* The ports first: most sockets are not ours, and this is all it takes to know. */
+static __always_inline bool sock_watched(const struct sock *sk, struct tuple *t)
+{
+	t->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return port_watched(t->remote.port) || port_watched(t->local.port);
+}
+
+/* The rest of the tuple, for a socket sock_watched() accepted. */
 static __always_inline bool tuple_from_sock(const struct sock *sk, struct tuple *t)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	t->local.family = family;
 	t->remote.family = family;
-	t->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	t->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		BPF_CORE_READ_INTO(&t->local.addr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO(&t->remote.addr, sk, __sk_common.skc_daddr);
@@ -102,9 +109,9 @@ static __always_inline int handle_state_change(const struct sock *sk, int oldsta
 	struct smbw_event *e;
 	struct tuple t = {};
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!sock_watched(sk, &t) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if (!tuple_from_sock(sk, &t) || !tuple_watched(&t))
+	if (!tuple_from_sock(sk, &t))
 		return 0;
 	e = tcp_event(EV_TCP_STATE_CHANGE, sk, &t);
 	if (!e)
@@ -123,7 +130,7 @@ static __always_inline int handle_sock_event(__u16 type, const struct sock *sk)
 	struct smbw_event *e;
 	struct tuple t = {};
 
-	if (!tuple_from_sock(sk, &t) || !tuple_watched(&t))
+	if (!sock_watched(sk, &t) || !tuple_from_sock(sk, &t))
 		return 0;
 	e = tcp_event(type, sk, &t);
 	if (!e)
@@ -141,13 +148,11 @@ static __always_inline int handle_reset_sent(const struct sock *sk, const struct
 	bool no_sock = !sk;
 
 	if (sk) {
-		if (!tuple_from_sock(sk, &t))
+		if (!sock_watched(sk, &t) || !tuple_from_sock(sk, &t))
 			return 0;
-	} else if (!skb || !tuple_from_rx_skb(skb, &t)) {
+	} else if (!skb || !tuple_from_rx_skb(skb, &t) || !tuple_watched(&t)) {
 		return 0;
 	}
-	if (!tuple_watched(&t))
-		return 0;
 	e = tcp_event(EV_TCP_RESET_SENT, sk, &t);
 	if (!e)
 		return 0;

@@ -324,7 +324,7 @@ static int fill_ports(struct smbwatch *skel, const struct portset *ps)
 	__u8 one = 1;
 
 	for (int i = 0; i < ps->n; i++) {
-		__u16 port = ps->ports[i];
+		__u32 port = ps->ports[i];
 
 		if (bpf_map_update_elem(fd, &port, &one, BPF_ANY))
 			return -errno;
