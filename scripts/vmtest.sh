@@ -33,6 +33,21 @@ declare -A VMSTATUS VMTIME BOOTTIME GUESTRC
 
 log() { echo "vmtest: $*" >&2; }
 
+# The guest mounts its own /tmp, /run and /dev over the host's: a checkout there (a CI
+# clone, say) is copied, with what make built, to where the guest can see it.
+guest_visible_checkout() {
+	case $REPO in
+	/tmp/* | /run/* | /dev/*)
+		log "the checkout is under ${REPO%/"${REPO#/*/}"}, hidden in the guest: copying it to $CACHE/checkout"
+		rm -rf "$CACHE/checkout"
+		mkdir -p "$CACHE/checkout"
+		cp -a "$REPO/." "$CACHE/checkout/"
+		REPO=$CACHE/checkout
+		VM=$REPO/scripts/vm
+		;;
+	esac
+}
+
 # Built on the host, where it is fast; the guest finds it in the cache (guest-lib.sh).
 build_fake_server() {
 	local src=$REPO/tests/vm/fake-smb-server.c bin=$CACHE/bin/fake-smb-server
@@ -187,6 +202,7 @@ print_verdict() {
 main() {
 	local k t0
 	t0=$(date +%s)
+	guest_visible_checkout
 	build_fake_server || log "fake-smb-server did not build on the host; the guest will try"
 	resolve_kernels
 	mkdir -p "$OUTROOT"
