@@ -702,6 +702,13 @@ static void on_server_socket(struct correlator *c, const struct smbw_event *e)
 	note_take(c, NOTE_CONNECT, e->pid, -1, &n); /* a 445 try may have failed before 139 */
 }
 
+/* Errors that mean no SMB reply came at all: there is no NT status to miss. */
+static bool transport_error(int rc)
+{
+	return rc == -EHOSTDOWN || rc == -EAGAIN || rc == -ECONNRESET || rc == -ECONNABORTED ||
+	       rc == -ENOTCONN || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EINTR;
+}
+
 /* A phase's fexit: success updates the connection, failure is concluded now. */
 static struct smb_conn *phase_conn(struct correlator *c, const struct smbw_event *e)
 {
@@ -757,8 +764,8 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 	base_diagnosis(&d, e, phase);
 	if (note_take(c, NOTE_STATUS, e->pid, e->command, &n))
 		apply_status_note(&d, &n);
-	else
-		add_lacked(&d.ev, "NT status (smb3_cmd_err)");
+	else if (!transport_error(e->rc))
+		add_lacked(&d.ev, "NT status (smb3_cmd_err)"); /* a reply came, its status did not */
 	if (k) {
 		fill_from_conn(&d, k);
 		conn_evidence(c, k, &d);
