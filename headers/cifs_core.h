@@ -43,18 +43,16 @@ struct cifs_ses {
 	__u16 session_flags;
 };
 
+/*
+ * The UNC is taken from SMB2_tcon's own argument, not from tree_name (named
+ * treeName before 6.0), so no flavour of this struct is needed.
+ */
 struct cifs_tcon {
 	struct cifs_ses *ses;
-	char tree_name[1];
 	__u32 tid;
 	bool ipc : 1;
 	bool seal : 1;
 	__u32 share_flags;
-};
-
-/* Before 6.0 the UNC field was called treeName. */
-struct cifs_tcon___treeName {
-	char treeName[1];
 };
 
 /* The mount request: names as the user typed them. */
