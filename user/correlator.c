@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,44 @@ static bool addr_equal(const struct smbw_addr *a, const struct smbw_addr *b)
 	return a->family && a->family == b->family && !memcmp(a->addr, b->addr, n);
 }
 
+/*
+ * The tables' one allocation rule: a free entry, else the least recently
+ * active one, evicted and counted. Entries are found by stride; used_off and
+ * ts_off locate their "used" flag and their activity timestamp. Returns it
+ * zeroed and marked used.
+ */
+static void *take_slot(void *base, size_t n, size_t size, size_t used_off, size_t ts_off,
+		       uint64_t *evicted)
+{
+	char *slot = NULL, *oldest = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		char *e = (char *)base + i * size;
+		uint64_t ts, oldest_ts;
+
+		if (!*(bool *)(e + used_off)) {
+			slot = e;
+			break;
+		}
+		memcpy(&ts, e + ts_off, sizeof(ts));
+		if (oldest)
+			memcpy(&oldest_ts, oldest + ts_off, sizeof(oldest_ts));
+		if (!oldest || ts < oldest_ts)
+			oldest = e;
+	}
+	if (!slot) {
+		slot = oldest;
+		(*evicted)++;
+	}
+	memset(slot, 0, size);
+	*(bool *)(slot + used_off) = true;
+	return slot;
+}
+
+#define TAKE_SLOT(table, n, type, tsfield, counter)                                      \
+	((type *)take_slot(table, n, sizeof(type), offsetof(type, used),                 \
+			   offsetof(type, tsfield), counter))
+
 /* ---- tables: find, allocate (evicting the oldest when full) ---- */
 
 static struct sock_track *sock_find(struct correlator *c, uint64_t sock)
@@ -175,24 +214,12 @@ static struct sock_track *sock_find(struct correlator *c, uint64_t sock)
 
 static struct sock_track *sock_get(struct correlator *c, const struct smbw_event *e)
 {
-	struct sock_track *t = sock_find(c, e->sock), *oldest = NULL;
+	struct sock_track *t = sock_find(c, e->sock);
 
 	if (t)
 		return t;
-	for (size_t i = 0; i < c->cfg.max_socks; i++) {
-		if (!c->socks[i].used) {
-			t = &c->socks[i];
-			break;
-		}
-		if (!oldest || c->socks[i].last_ts < oldest->last_ts)
-			oldest = &c->socks[i];
-	}
-	if (!t) {
-		t = oldest;
-		c->stats.evicted_socks++;
-	}
-	memset(t, 0, sizeof(*t));
-	t->used = true;
+	t = TAKE_SLOT(c->socks, c->cfg.max_socks, struct sock_track, last_ts,
+		      &c->stats.evicted_socks);
 	t->sock = e->sock;
 	t->first_ts = e->ts_ns;
 	return t;
@@ -253,24 +280,12 @@ static struct smb_conn *conn_by_pid(struct correlator *c, uint32_t pid)
 
 static struct smb_conn *conn_get(struct correlator *c, uint64_t server, uint64_t ts)
 {
-	struct smb_conn *k = conn_find(c, server, 0), *oldest = NULL;
+	struct smb_conn *k = conn_find(c, server, 0);
 
 	if (k)
 		return k;
-	for (size_t i = 0; i < c->cfg.max_conns; i++) {
-		if (!c->conns[i].used) {
-			k = &c->conns[i];
-			break;
-		}
-		if (!oldest || c->conns[i].last_ts < oldest->last_ts)
-			oldest = &c->conns[i];
-	}
-	if (!k) {
-		k = oldest;
-		c->stats.evicted_conns++;
-	}
-	memset(k, 0, sizeof(*k));
-	k->used = true;
+	k = TAKE_SLOT(c->conns, c->cfg.max_conns, struct smb_conn, last_ts,
+		      &c->stats.evicted_conns);
 	k->server = server;
 	k->first_ts = ts;
 	k->last_ts = ts;
@@ -292,22 +307,9 @@ static void conn_add_sock(struct smb_conn *k, uint64_t sock)
 
 static struct note *note_add(struct correlator *c, enum note_kind kind, const struct smbw_event *e)
 {
-	struct note *n = NULL, *oldest = NULL;
+	struct note *n = TAKE_SLOT(c->notes, c->cfg.max_notes, struct note, ts,
+				   &c->stats.evicted_notes);
 
-	for (size_t i = 0; i < c->cfg.max_notes; i++) {
-		if (!c->notes[i].used) {
-			n = &c->notes[i];
-			break;
-		}
-		if (!oldest || c->notes[i].ts < oldest->ts)
-			oldest = &c->notes[i];
-	}
-	if (!n) {
-		n = oldest;
-		c->stats.evicted_notes++;
-	}
-	memset(n, 0, sizeof(*n));
-	n->used = true;
 	n->kind = kind;
 	n->pid = e->pid;
 	copy_str(n->comm, sizeof(n->comm), e->comm);
