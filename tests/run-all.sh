@@ -1,35 +1,50 @@
 #!/bin/bash
 # The whole test suite, as README.md and .ci/run call it (make check):
+#   0. the runner's self-test: a crash, a sanitizer abort or a short TAP plan is a FAIL
 #   1. unit tests (cmocka), also built with ASan and UBSan
 #   2. live BPF tests on the running kernel (root)
-#   3. VM end-to-end tests with real cifs.ko and Samba (scripts/vmtest.sh)
+#   3. VM end-to-end tests with real cifs.ko and Samba (scripts/vmtest.sh), the soak's short pass
 # Prints one line per test and closes with "N passed, N failed".
 # SMBW_SKIP_VM=1 leaves out part 3 for a quick local run (refused under CI).
 set -u
 cd "$(dirname "$0")/.." || exit 1
-SMBW_RESULTS=$(mktemp /tmp/smbw-results.XXXXXX)
-export SMBW_RESULTS
 . tests/lib.sh
 
-run_cmocka() { # BINARY: TAP output -> PASS/FAIL lines
-	local bin=$1 line name
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) name=${line#ok * - }; t_pass "${bin##*/}.$name" ;;
-		"not ok "*) name=${line#not ok * - }; t_fail "${bin##*/}.$name" "see output above" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done < <(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1; echo "# exit $?")
+# The closing count of a results file; fails unless something passed and nothing failed.
+verdict() {
+	local results=$1 passed failed skipped
+	passed=$(grep -c '^PASS' "$results")
+	failed=$(grep -c '^FAIL' "$results")
+	skipped=$(grep -c '^SKIP' "$results")
+	if [ "$failed" -gt 0 ]; then
+		echo "== failures:"
+		grep '^FAIL' "$results"
+	fi
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
 }
+
+# --verdict FILE: only the closing count (tests/runner_selftest.sh checks it).
+if [ "${1:-}" = --verdict ]; then
+	verdict "${2:?--verdict FILE}"
+	exit
+fi
+
+SMBW_RESULTS=$(mktemp /tmp/smbw-results.XXXXXX)
+export SMBW_RESULTS
+
+echo "== the runner itself"
+tests/runner_selftest.sh build/tests/selftest_crash
 
 echo "== unit tests"
 for t in build/tests/test_*; do
-	[ -x "$t" ] && run_cmocka "$t"
+	[ -x "$t" ] && t_tap "${t##*/}" "$t"
 done
 if [ -d build-san/tests ]; then
 	echo "== unit tests under ASan+UBSan"
 	for t in build-san/tests/test_*; do
-		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 run_cmocka "$t"
+		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+			t_tap "san.${t##*/}" "$t"
 	done
 fi
 for t in tests/unit/*.sh; do
@@ -49,13 +64,7 @@ else
 	fi
 fi
 
-passed=$(grep -c '^PASS' "$SMBW_RESULTS")
-failed=$(grep -c '^FAIL' "$SMBW_RESULTS")
-skipped=$(grep -c '^SKIP' "$SMBW_RESULTS")
-if [ "$failed" -gt 0 ]; then
-	echo "== failures:"
-	grep '^FAIL' "$SMBW_RESULTS"
-fi
+verdict "$SMBW_RESULTS"
+rc=$?
 rm -f "$SMBW_RESULTS"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+exit $rc
