@@ -18,16 +18,15 @@ BPF_SRCS := bpf/maps.bpf.c bpf/tcp.bpf.c bpf/cifs.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iheaders -I$(OUTPUT)
 
-# Every user-space module but main.c, so that tests link the same objects.
-LIB_SRCS := user/strbuf.c user/json.c user/portset.c user/options.c user/event_format.c \
-	    user/probe.c user/loader.c user/recfile.c user/output.c user/pipeline.c user/agent.c \
-	    user/ntstatus.c user/causes.c user/classify.c user/correlator.c user/describe.c \
-	    user/journal.c user/privileges.c
+# user/ in folders by stage of the data path (kernel -> source -> diagnose -> output; cli
+# drives it). Every module but main.c goes into the library the tests link.
+USER_DIRS := common kernel source diagnose output cli
+LIB_SRCS := $(filter-out user/cli/main.c,$(wildcard $(addprefix user/,$(addsuffix /*.c,$(USER_DIRS)))))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	       -D_GNU_SOURCE -DSMBWATCH_VERSION='"$(VERSION)"' -Iheaders -Iuser -I$(OUTPUT) \
+	       -D_GNU_SOURCE -DSMBWATCH_VERSION='"$(VERSION)"' -Iheaders $(addprefix -Iuser/,$(USER_DIRS)) -I$(OUTPUT) \
 	       -MMD -MP
 # libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
 LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
@@ -64,18 +63,20 @@ $(OUTPUT)/smbwatch.skel.h: $(OUTPUT)/smbwatch.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name smbwatch > $@
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/user/loader.o: $(OUTPUT)/smbwatch.skel.h
+$(OUTPUT)/user/kernel/loader.o: $(OUTPUT)/smbwatch.skel.h
 
-smbwatch: $(LIB_OBJS) $(OUTPUT)/user/main.o
+smbwatch: $(LIB_OBJS) $(OUTPUT)/user/cli/main.o
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Derived from the cause catalogue: the journal catalog (and README's table).
-$(OUTPUT)/gen_docs: user/gen_docs.c $(OUTPUT)/user/causes.o | $(OUTPUT)
+# A build tool, not part of the agent: the journal catalog (and README's table), derived
+# from the cause catalogue.
+$(OUTPUT)/gen_docs: tools/gen_docs.c $(OUTPUT)/user/diagnose/causes.o $(OUTPUT)/user/common/names.o | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^
 
@@ -108,16 +109,16 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > headers/vmlinux.h
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tools/*.c tests/unit/*.c
 
 include tests/Makefile.inc
 
 clean:
 	rm -rf $(OUTPUT) build-san smbwatch
 
--include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d)
 
-# README's causes table comes from user/causes.c; tests/unit/docs_in_sync.sh checks it.
+# README's causes table comes from user/diagnose/causes.c; tests/unit/docs_in_sync.sh checks it.
 readme: $(OUTPUT)/gen_docs
 	$(Q)awk -v table="$$($(OUTPUT)/gen_docs markdown)" \
 		'/<!-- causes:begin/ { print; print table; skip = 1; next } \

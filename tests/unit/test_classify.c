@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "classify.h"
+#include "names.h"
 #include "ntstatus.h"
 
 static struct diagnosis failure(enum phase phase, uint32_t status, int rc)

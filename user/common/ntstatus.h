@@ -34,7 +34,5 @@
 #define NT_STATUS_INSUFFICIENT_RESOURCES 0xC000009Au
 #define NT_STATUS_REQUEST_NOT_ACCEPTED 0xC00000D0u
 
-/* "STATUS_LOGON_FAILURE", or NULL for a code not in the table. */
-const char *ntstatus_name(uint32_t status);
 
 #endif

@@ -46,6 +46,5 @@ struct cause_info {
 };
 
 const struct cause_info *cause_info(enum cause_id id);
-const char *phase_name(enum phase p);
 
 #endif

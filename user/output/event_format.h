@@ -6,12 +6,9 @@
 #include <stdint.h>
 
 #include "smbwatch_event.h"
+#include "names.h"
 #include "strbuf.h"
 
-const char *event_type_name(uint16_t type);
-const char *tcp_state_name(uint8_t state);
-const char *smb2_command_name(uint16_t cmd);
-const char *dialect_name(uint16_t dialect);
 /* "10.0.0.1:445", "[fe80::1]:445" or "-" when unknown. */
 void format_addr(struct strbuf *sb, const struct smbw_addr *a);
 void format_ip(struct strbuf *sb, const struct smbw_addr *a);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "causes.h"
+#include "names.h"
 #include "journal.h"
 
 static void catalog(void)

@@ -114,19 +114,3 @@ const struct cause_info *cause_info(enum cause_id id)
 {
 	return id >= 0 && id < CAUSE_COUNT ? &causes[id] : &causes[CAUSE_UNCLASSIFIED];
 }
-
-const char *phase_name(enum phase p)
-{
-	switch (p) {
-	case PHASE_CONNECT:
-		return "connect";
-	case PHASE_NEGOTIATE:
-		return "negotiate";
-	case PHASE_SESSION_SETUP:
-		return "session_setup";
-	case PHASE_TREE_CONNECT:
-		return "tree_connect";
-	default:
-		return "any";
-	}
-}

@@ -6,58 +6,6 @@
 #include "event_format.h"
 #include "ntstatus.h"
 
-const char *errno_name(int rc, char *buf, size_t n)
-{
-	int e = rc < 0 ? -rc : rc;
-	const char *name;
-
-	if (!e)
-		return "";
-	name = strerrorname_np(e);
-	if (name)
-		return name;
-	snprintf(buf, n, "E%d", e);
-	return buf;
-}
-
-const char *sectype_name(uint32_t sectype)
-{
-	switch (sectype) {
-	case 1:
-		return "NTLMv2";
-	case 2:
-		return "NTLMSSP";
-	case 3:
-		return "Kerberos";
-	case 4:
-		return "IAKerb";
-	case 0:
-		/* not forced by sec=: cifs negotiates NTLMSSP (Kerberos needs sec=krb5) */
-		return "NTLMSSP (default)";
-	default:
-		return "";
-	}
-}
-
-const char *reset_side_name(enum reset_side r)
-{
-	return r == RESET_BY_SERVER ? "server" : r == RESET_BY_CLIENT ? "client" : "none";
-}
-
-const char *priority_name(int prio)
-{
-	switch (prio) {
-	case 3:
-		return "error";
-	case 4:
-		return "warning";
-	case 5:
-		return "notice";
-	default:
-		return "info";
-	}
-}
-
 static void quoted(struct strbuf *sb, const char *s)
 {
 	sb_putc(sb, '\'');
