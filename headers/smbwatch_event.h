@@ -58,6 +58,8 @@ enum smbw_event_type {
 	EV_SMB_EIO = 28,                  /* smb3_eio (7.x): why a request became -EIO */
 	EV_SMB_SPNEGO_UPCALL_DONE = 29,   /* cifs_get_spnego_key returned: Kerberos upcall rc */
 	EV_SMB_SIGNATURE_BAD = 30,        /* smb2_verify_signature failed */
+	EV_SMB_SERVER_RELEASED = 31,      /* cifs dropped its last reference to a TCP_Server_Info */
+	EV_SMB_SESSION_REFUSED = 32,      /* RFC 1002 negative session response (code in .reason) */
 
 	EV_TYPE_MAX
 };
@@ -76,6 +78,15 @@ enum smbw_smb2_command {
 #define SMBW_F_IPC (1u << 2)           /* tree: the IPC$ share */
 #define SMBW_F_NO_SOCK (1u << 3)       /* tcp: tuple came from the packet, no socket */
 #define SMBW_F_SERVER_ENCRYPT (1u << 4) /* server/session: encryption is required */
+/* negotiate: signing as each side wanted it (the server's from its security mode) */
+#define SMBW_F_SIGN_WANTED (1u << 5)          /* the mount asked for signing */
+#define SMBW_F_SERVER_SIGN_ENABLED (1u << 6)  /* the server offers signing */
+#define SMBW_F_SERVER_SIGN_REQUIRED (1u << 7) /* the server requires signing */
+#define SMBW_F_SECMODE_KNOWN (1u << 8)        /* the server's security mode was read */
+#define SMBW_F_SIGN_DISABLED (1u << 9)        /* the client may not sign (SecurityFlags) */
+#define SMBW_F_NEGOTIATE_MASK                                                            \
+	(SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED | SMBW_F_SERVER_SIGN_REQUIRED |  \
+	 SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_DISABLED)
 
 struct smbw_addr {
 	__u16 family; /* AF_INET, AF_INET6 or 0 when unknown */

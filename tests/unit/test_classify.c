@@ -124,6 +124,40 @@ static void test_negotiate_outcomes(void **state)
 	assert_int_equal(classify(&d), CAUSE_SIGNING_FAILURE);
 }
 
+/* vers=1.0,sign against a server without signing: -EOPNOTSUPP like a dialect refusal. */
+static void test_signing_refused_at_negotiate_is_a_signing_failure(void **state)
+{
+	struct diagnosis d = failure(PHASE_NEGOTIATE, 0, -EOPNOTSUPP);
+
+	(void)state;
+	d.flags = SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_WANTED;
+	assert_int_equal(classify(&d), CAUSE_SIGNING_FAILURE);
+	d.flags = SMBW_F_SECMODE_KNOWN | SMBW_F_SERVER_SIGN_REQUIRED | SMBW_F_SERVER_SIGN_ENABLED |
+		  SMBW_F_SIGN_DISABLED;
+	assert_int_equal(classify(&d), CAUSE_SIGNING_FAILURE);
+	/* both sign, or the mode is unknown: a dialect refusal after all */
+	d.flags = SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED;
+	assert_int_equal(classify(&d), CAUSE_DIALECT_MISMATCH);
+	d.flags = SMBW_F_SIGN_WANTED;
+	assert_int_equal(classify(&d), CAUSE_DIALECT_MISMATCH);
+}
+
+/* Turned away before any SMB reply (hosts deny): a reset on 6.1, -EACCES on 7.x. */
+static void test_turned_away_before_negotiate_is_negotiate_reset(void **state)
+{
+	struct diagnosis d = failure(PHASE_NEGOTIATE, 0, -EACCES);
+
+	(void)state;
+	assert_int_equal(classify(&d), CAUSE_NEGOTIATE_RESET);
+	d = failure(PHASE_NEGOTIATE, 0, -EHOSTDOWN);
+	d.ev.session_refused = true;
+	d.ev.refusal_code = 0x81;
+	assert_int_equal(classify(&d), CAUSE_NEGOTIATE_RESET);
+	d = failure(PHASE_NEGOTIATE, 0, -ECONNRESET);
+	d.ev.reset = RESET_BY_SERVER;
+	assert_int_equal(classify(&d), CAUSE_NEGOTIATE_RESET);
+}
+
 static void test_connect_outcomes(void **state)
 {
 	struct diagnosis d = failure(PHASE_CONNECT, 0, -ECONNREFUSED);
@@ -198,6 +232,8 @@ int main(void)
 		cmocka_unit_test(test_access_denied_at_session_depends_on_dialect),
 		cmocka_unit_test(test_share_encrypt_flag_or_old_dialect_is_share_encryption),
 		cmocka_unit_test(test_negotiate_outcomes),
+		cmocka_unit_test(test_signing_refused_at_negotiate_is_a_signing_failure),
+		cmocka_unit_test(test_turned_away_before_negotiate_is_negotiate_reset),
 		cmocka_unit_test(test_connect_outcomes),
 		cmocka_unit_test(test_kerberos_upcall_failure),
 		cmocka_unit_test(test_unknown_status_is_unclassified),

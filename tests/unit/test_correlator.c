@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "correlator.h"
+#include "fold.h"
+#include "pipeline.h"
 #include "event_builders.h"
 #include "ntstatus.h"
 
@@ -31,16 +33,24 @@ static void collect(void *ctx, const struct diagnosis *d)
 		s->d[s->n++] = *d;
 }
 
+/* The agent's stages after the source: correlate and classify, then fold repeats. */
 struct fixture {
 	struct sink sink;
+	struct fold fold;
 	struct correlator *c;
 };
+
+static void to_fold(void *ctx, const struct diagnosis *d)
+{
+	fold_put(ctx, d);
+}
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	f->c = correlator_new(NULL, collect, &f->sink);
+	fold_init(&f->fold, PIPELINE_FOLD_NS, collect, &f->sink);
+	f->c = correlator_new(NULL, to_fold, &f->fold);
 	*state = f;
 	return f->c ? 0 : -1;
 }
@@ -57,6 +67,18 @@ static int teardown(void **state)
 static void feed(struct fixture *f, struct smbw_event e)
 {
 	correlator_feed(f->c, &e);
+}
+
+static void tick(struct fixture *f, uint64_t now)
+{
+	correlator_tick(f->c, now);
+	fold_tick(&f->fold, correlator_now(f->c));
+}
+
+static void finish(struct fixture *f)
+{
+	correlator_finish(f->c);
+	fold_finish(&f->fold);
 }
 
 /* TCP connect from pid to addr on sock, then cifs's server object for it. */
@@ -79,7 +101,7 @@ static void test_bad_password_gives_one_diagnosis(void **state)
 	feed(f, ev_status(1 * SEC + 6 * MS, 100, 1, NT_STATUS_MORE_PROCESSING_REQUIRED, -EREMOTEIO));
 	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
 	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EACCES));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	d = &f->sink.d[0];
 	assert_int_equal(d->cause, CAUSE_BAD_CREDENTIALS);
@@ -108,8 +130,8 @@ static void test_success_gives_no_diagnosis(void **state)
 	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, 0));
 	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\IPC$", 0));
 	feed(f, ev_tree(1 * SEC + 11 * MS, 100, SRV1, "\\\\fs1\\data", 0));
-	correlator_tick(f->c, 100 * SEC);
-	correlator_finish(f->c);
+	tick(f, 100 * SEC);
+	finish(f);
 	assert_int_equal(f->sink.n, 0);
 }
 
@@ -122,7 +144,7 @@ static void test_ipc_failure_is_marked_not_the_mounts_cause(void **state)
 	feed(f, ev_status(1 * SEC + 10 * MS, 100, 3, NT_STATUS_ACCESS_DENIED, -EACCES));
 	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\IPC$", -EACCES));
 	feed(f, ev_tree(1 * SEC + 11 * MS, 100, SRV1, "\\\\fs1\\data", 0));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_true(f->sink.d[0].ipc);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_SHARE_ACCESS_DENIED);
@@ -139,7 +161,7 @@ static void test_refused_connect_joins_the_tcp_reset(void **state)
 	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 1 * MS, SOCK1, a, 2, 7, 0));
 	a.port = 0; /* the mount request's address has no port yet */
 	feed(f, ev_server(1 * SEC + 2 * MS, 100, 0, 0, "fs1", a, -ECONNREFUSED));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	d = &f->sink.d[0];
 	assert_int_equal(d->cause, CAUSE_CONNECT_REFUSED);
@@ -160,7 +182,7 @@ static void test_negotiate_without_reply_is_one_diagnosis(void **state)
 	strcpy(r.host, "fs1");
 	feed(f, r);
 	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 21 * SEC + 5 * MS, 100, SRV1, -EHOSTDOWN));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	d = &f->sink.d[0];
 	assert_int_equal(d->cause, CAUSE_NEGOTIATE_NO_RESPONSE);
@@ -177,7 +199,7 @@ static void test_reset_during_negotiate(void **state)
 	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", a);
 	feed(f, ev_tcp(EV_TCP_RESET_RECEIVED, 1 * SEC + 3 * MS, SOCK1, a, 0, 1, 0));
 	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 4 * MS, 100, SRV1, -ECONNRESET));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_RESET);
 }
@@ -208,7 +230,7 @@ static void test_resets_survive_reconnects_on_the_same_socket(void **state)
 	cf.conn_id = 7;
 	cf.rc = -EINTR;
 	feed(f, cf);
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_RESET);
 	assert_int_equal(f->sink.d[0].ev.reconnects, 2);
@@ -229,7 +251,7 @@ static void test_a_local_servers_sockets_are_not_evidence(void **state)
 	e.ts_ns += 1 * MS;
 	feed(f, e);
 	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 25 * SEC, 100, SRV1, -EHOSTDOWN));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_NO_RESPONSE);
 	assert_int_equal(f->sink.d[0].ev.reset, RESET_NONE);
@@ -246,7 +268,7 @@ static void test_interleaved_mounts_to_two_servers(void **state)
 	feed(f, ev_status(1 * SEC + 8 * MS + 1, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
 	feed(f, ev_tree(1 * SEC + 9 * MS, 200, SRV2, "\\\\fs2\\nope", -ENOENT));
 	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS + 1, 100, SRV1, -EACCES));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 2);
 	a = &f->sink.d[0];
 	b = &f->sink.d[1];
@@ -267,7 +289,7 @@ static void test_out_of_order_events_are_put_back_in_order(void **state)
 	/* another CPU's status event arrives after the fexit event that follows it */
 	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EACCES));
 	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_ACCOUNT_DISABLED, -EACCES));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_ACCOUNT_RESTRICTED);
 	assert_int_equal(f->sink.d[0].nt_status, NT_STATUS_ACCOUNT_DISABLED);
@@ -284,7 +306,7 @@ static void test_without_fexit_hooks_tracepoints_still_classify(void **state)
 	c.remote = ipv4(10, 0, 0, 9, 445);
 	feed(f, c);
 	feed(f, ev_status(1 * SEC + 5 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
-	correlator_tick(f->c, 1 * SEC + 1 * MS + 3 * SEC);
+	tick(f, 1 * SEC + 1 * MS + 3 * SEC);
 	assert_int_equal(f->sink.n, 1);
 	d = &f->sink.d[0];
 	assert_int_equal(d->cause, CAUSE_BAD_CREDENTIALS);
@@ -301,7 +323,7 @@ static void test_tracepoint_only_tree_connect_failure(void **state)
 	strcpy(t.unc, "\\\\fs1\\missing");
 	t.rc = -ENOENT;
 	feed(f, t);
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_BAD_NETWORK_NAME);
 	assert_string_equal(f->sink.d[0].unc, "\\\\fs1\\missing");
@@ -319,7 +341,7 @@ static void test_repeated_failures_fold_into_a_count(void **state)
 		feed(f, ev_status(t + 8 * MS, 100 + i, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
 		feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, t + 9 * MS, 100 + i, SRV1 + i, -EACCES));
 	}
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 2);
 	assert_false(f->sink.d[0].repeat);
 	assert_int_equal(f->sink.d[0].count, 1);
@@ -340,7 +362,7 @@ static void test_reconnect_storm_on_a_mounted_share(void **state)
 		strcpy(r.host, "fs1");
 		feed(f, r);
 	}
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 2);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_RECONNECT);
 	assert_string_equal(f->sink.d[0].server, "fs1");
@@ -363,7 +385,7 @@ static void test_reconnect_of_a_mount_is_not_a_negotiate_failure(void **state)
 	feed(f, r);
 	/* the reconnect worker cannot renegotiate: the server is gone */
 	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 5 * SEC + 5 * MS, 301, SRV1, -EHOSTDOWN));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_RECONNECT);
 	assert_string_equal(f->sink.d[0].server, "fs1");
@@ -375,7 +397,7 @@ static void test_session_expired_status_on_any_command(void **state)
 
 	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
 	feed(f, ev_status(50 * SEC, 100, 5, NT_STATUS_NETWORK_SESSION_EXPIRED, -EAGAIN));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_SESSION_EXPIRED);
 	assert_string_equal(f->sink.d[0].server, "fs1");
@@ -388,10 +410,216 @@ static void test_unknown_status_is_reported_raw(void **state)
 	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
 	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, 0xC0FFEE00, -EIO));
 	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EIO));
-	correlator_finish(f->c);
+	finish(f);
 	assert_int_equal(f->sink.n, 1);
 	assert_int_equal(f->sink.d[0].cause, CAUSE_UNCLASSIFIED);
 	assert_int_equal(f->sink.d[0].nt_status, 0xC0FFEE00);
+}
+
+/* A mount on fs1 that stands, unmounted without a teardown event (hook missing). */
+static void mounted_and_left(struct fixture *f, uint64_t t, uint32_t pid)
+{
+	connected(f, t, pid, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, t + 5 * MS, pid, SRV1, 0));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, t + 6 * MS, pid, SRV1, 0));
+	feed(f, ev_tree(t + 7 * MS, pid, SRV1, "\\\\fs1\\data", 0));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t + 900 * MS, SOCK1, ipv4(10, 0, 0, 5, 445), 1, 4, 0));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, t + 901 * MS, SOCK1, ipv4(10, 0, 0, 5, 445), 4, 7, 0));
+}
+
+/*
+ * Seen on 7.2 in a long run: cifs reused the address of a freed
+ * TCP_Server_Info (and of its socket) for the next mount, whose negotiate
+ * failed; the stale established entry swallowed it as a reconnect.
+ */
+static void test_a_reused_server_address_with_a_new_conn_id_is_a_new_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event n, st;
+
+	mounted_and_left(f, 1 * SEC, 100);
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 3 * SEC, SOCK1, ipv4(10, 0, 0, 6, 445), 7, 2, 200));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 3 * SEC + 1 * MS, SOCK1, ipv4(10, 0, 0, 6, 445), 2, 1, 0));
+	st = ev_server(3 * SEC + 2 * MS, 200, SRV1, SOCK1, "fs2", ipv4(10, 0, 0, 6, 445), 0);
+	st.conn_id = 8;
+	feed(f, st);
+	feed(f, ev_status(3 * SEC + 4 * MS, 200, 0, NT_STATUS_NOT_SUPPORTED, -EOPNOTSUPP));
+	n = ev_phase(EV_SMB_NEGOTIATE_DONE, 3 * SEC + 5 * MS, 200, SRV1, -EOPNOTSUPP);
+	n.conn_id = 8;
+	feed(f, n);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_DIALECT_MISMATCH);
+	assert_string_equal(f->sink.d[0].server, "fs2");
+	assert_int_equal(f->sink.d[0].ev.reset, RESET_NONE);
+}
+
+/* The same, when the reused address shows up in the failing event first. */
+static void test_a_failing_negotiate_on_a_reused_address_is_diagnosed(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event n;
+
+	mounted_and_left(f, 1 * SEC, 100);
+	n = ev_phase(EV_SMB_NEGOTIATE_DONE, 3 * SEC, 200, SRV1, -EOPNOTSUPP);
+	n.conn_id = 8;
+	feed(f, n);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_DIALECT_MISMATCH);
+}
+
+/* A mount stands until it is torn down: a reconnect an hour later is still a reconnect. */
+static void test_an_idle_mount_is_not_forgotten(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event r, n;
+
+	mounted_and_left(f, 1 * SEC, 100);
+	for (uint64_t t = 10; t < 3600; t += 10)
+		tick(f, t * SEC);
+	r = ev_base(EV_SMB_RECONNECT, 3600 * SEC, 0);
+	r.conn_id = 7;
+	feed(f, r);
+	n = ev_phase(EV_SMB_NEGOTIATE_DONE, 3600 * SEC + 5 * MS, 301, SRV1, -EHOSTDOWN);
+	n.conn_id = 7;
+	feed(f, n);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_RECONNECT);
+}
+
+/* Torn down: the next connection on that address and conn_id-less events start afresh. */
+static void test_a_released_connection_is_forgotten(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event rel = ev_base(EV_SMB_SERVER_RELEASED, 2 * SEC, 0), n;
+	struct correlator_stats st;
+
+	mounted_and_left(f, 1 * SEC, 100);
+	rel.server = SRV1;
+	rel.conn_id = 7;
+	feed(f, rel);
+	n = ev_phase(EV_SMB_NEGOTIATE_DONE, 3 * SEC, 200, SRV1, -EOPNOTSUPP);
+	feed(f, n); /* no conn_id (a kernel that does not show it): still not the old mount */
+	finish(f);
+	correlator_get_stats(f->c, &st);
+	assert_int_equal(st.released, 1);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_DIALECT_MISMATCH);
+}
+
+/* A socket that went through CLOSE and connects again is a new connection. */
+static void test_a_closed_socket_address_starts_afresh(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr a = ipv4(10, 0, 0, 5, 445);
+
+	/* an earlier connection on SOCK1 was reset by its server */
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC, SOCK1, a, 7, 2, 50));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 1 * MS, SOCK1, a, 2, 1, 0));
+	feed(f, ev_tcp(EV_TCP_RESET_RECEIVED, 1 * SEC + 2 * MS, SOCK1, a, 1, 1, 0));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 3 * MS, SOCK1, a, 1, 7, 0));
+	/* a new mount on the same address (its SYN_SENT lost): bad password, no reset */
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 2 * SEC + 1 * MS, SOCK1, a, 2, 1, 0));
+	feed(f, ev_server(2 * SEC + 2 * MS, 100, SRV2, SOCK1, "fs1", a, 0));
+	feed(f, ev_status(2 * SEC + 8 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 2 * SEC + 9 * MS, 100, SRV2, -EACCES));
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_BAD_CREDENTIALS);
+	assert_int_equal(f->sink.d[0].ev.reset, RESET_NONE);
+	assert_true(f->sink.d[0].ev.syn_answered);
+}
+
+/* One process, two sessions: each failure gets the status of its own session. */
+static void test_statuses_join_on_the_session_id(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event s1 = ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_ACCOUNT_DISABLED, -EACCES);
+	struct smbw_event s2 = ev_status(1 * SEC + 9 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES);
+	struct smbw_event done = ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 10 * MS, 100, SRV1,
+					  -EACCES);
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	s1.session_id = 0x1234;
+	s2.session_id = 0x5678; /* another session's status came in between */
+	feed(f, s1);
+	feed(f, s2);
+	feed(f, done); /* session 0x1234 */
+	finish(f);
+	assert_int_equal(f->sink.n, 2);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_ACCOUNT_RESTRICTED);
+	assert_int_equal(f->sink.d[0].nt_status, NT_STATUS_ACCOUNT_DISABLED);
+	/* the other one, never completed, is concluded from its tracepoint */
+	assert_int_equal(f->sink.d[1].nt_status, NT_STATUS_LOGON_FAILURE);
+}
+
+/* --port 4455: a client socket to that port is the mount's, wherever SYN_SENT was missed. */
+static void test_client_sockets_follow_the_configured_ports(void **state)
+{
+	struct correlator_config cfg;
+	struct correlator_stats st;
+	struct sink sink = { .n = 0 };
+	struct correlator *c;
+	struct smbw_event r = ev_tcp(EV_TCP_RESET_RECEIVED, 1 * SEC, SOCK1,
+				     ipv4(10, 0, 0, 5, 4455), 1, 7, 0);
+
+	(void)state;
+	correlator_default_config(&cfg);
+	c = correlator_new(&cfg, collect, &sink);
+	correlator_feed(c, &r);
+	correlator_finish(c);
+	correlator_get_stats(c, &st);
+	assert_int_equal(st.ignored, 1); /* not a watched port: a server-side socket */
+	correlator_free(c);
+	assert_int_equal(portset_add(&cfg.ports, 4455), 0);
+	c = correlator_new(&cfg, collect, &sink);
+	correlator_feed(c, &r);
+	correlator_finish(c);
+	correlator_get_stats(c, &st);
+	assert_int_equal(st.ignored, 0);
+	correlator_free(c);
+}
+
+/* A burst beyond the reorder buffer: counted, released early, nothing lost, no cliff. */
+static void test_a_burst_beyond_the_reorder_buffer_degrades_gracefully(void **state)
+{
+	struct fixture *f = *state;
+	struct correlator_stats st;
+	struct smbw_addr a = ipv4(10, 0, 0, 5, 445);
+
+	for (int i = 0; i < 20000; i++) /* all within 1 ms: more than the buffer holds */
+		feed(f, ev_tcp(EV_TCP_RETRANSMIT, 1 * SEC + (uint64_t)i * 50, SOCK2, a, 1, 1, 0));
+	connected(f, 1 * SEC + 2 * MS, 100, SRV1, SOCK1, "fs1", a);
+	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EACCES));
+	finish(f);
+	correlator_get_stats(f->c, &st);
+	assert_true(st.early_released > 10000);
+	assert_int_equal(st.events, 20000 + 5);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_BAD_CREDENTIALS);
+}
+
+/*
+ * Live ticks move stream time only to what no held event can precede: a
+ * phase's fexit held in the reorder buffer still completes its note, even when
+ * the wall clock has passed the note's settle time. Else: two diagnoses.
+ */
+static void test_a_tick_never_concludes_ahead_of_held_events(void **state)
+{
+	struct fixture *f = *state;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	/* the fexit comes 1.99 s later and is still held when the clock passes 3.008 s */
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 2 * SEC + 998 * MS, 100, SRV1, -EACCES));
+	tick(f, 3 * SEC + 30 * MS);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_BAD_CREDENTIALS);
+	assert_string_equal(f->sink.d[0].ev.lacked, "");
 }
 
 static void test_tables_are_bounded_and_evictions_counted(void **state)
@@ -456,6 +684,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_expired_status_on_any_command, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_status_is_reported_raw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_reused_server_address_with_a_new_conn_id_is_a_new_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_failing_negotiate_on_a_reused_address_is_diagnosed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_idle_mount_is_not_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_released_connection_is_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_closed_socket_address_starts_afresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statuses_join_on_the_session_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_burst_beyond_the_reorder_buffer_degrades_gracefully, setup, teardown),
+		cmocka_unit_test(test_client_sockets_follow_the_configured_ports),
+		cmocka_unit_test_setup_teardown(test_a_tick_never_concludes_ahead_of_held_events, setup,
+						teardown),
 		cmocka_unit_test(test_tables_are_bounded_and_evictions_counted),
 	};
 

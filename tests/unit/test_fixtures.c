@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "correlator.h"
+#include "fold.h"
+#include "pipeline.h"
 #include "recfile.h"
 
 #define FIXTURES "tests/fixtures"
@@ -60,15 +62,23 @@ static int load_expectations(struct expectation *ex, int max)
 	return n;
 }
 
+static void to_fold(void *ctx, const struct diagnosis *d)
+{
+	fold_put(ctx, d);
+}
+
+/* The agent's stages: correlate and classify, then fold repeats (as pipeline.c does). */
 static void replay(const char *path, struct outcome *o)
 {
-	struct correlator *c = correlator_new(NULL, collect, o);
+	struct fold fold;
+	struct correlator *c = correlator_new(NULL, to_fold, &fold);
 	struct rec_reader r;
 	struct smbw_event e;
 	char err[512];
 	int rc;
 
 	assert_non_null(c);
+	fold_init(&fold, PIPELINE_FOLD_NS, collect, o);
 	if (rec_reader_open(&r, path, err, sizeof(err)))
 		fail_msg("%s", err);
 	while ((rc = rec_reader_next(&r, &e, err, sizeof(err))) == 1)
@@ -77,6 +87,7 @@ static void replay(const char *path, struct outcome *o)
 		fail_msg("%s", err);
 	rec_reader_close(&r);
 	correlator_finish(c);
+	fold_finish(&fold);
 	correlator_free(c);
 }
 
@@ -127,10 +138,109 @@ static void test_every_recording_replays_to_its_diagnosis(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* ---- live and replay agree: ticks between events change no diagnosis ---- */
+
+struct lines {
+	char line[64][160];
+	int n;
+};
+
+static void note_line(void *ctx, const struct diagnosis *d)
+{
+	struct lines *l = ctx;
+
+	if (l->n < 64)
+		snprintf(l->line[l->n++], sizeof(l->line[0]), "%s %d %llu %u %d 0x%x %d %s",
+			 cause_info(d->cause)->id, d->phase, (unsigned long long)d->ts_ns, d->count,
+			 d->repeat, d->nt_status, d->rc, d->unc);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * ticks: as the live agent does, tick halfway between the newest event so far
+ * and the next one (the clock moves on while nothing arrives).
+ */
+static void replay_lines(const char *path, bool ticks, struct lines *out)
+{
+	struct fold fold;
+	struct correlator *c = correlator_new(NULL, to_fold, &fold);
+	struct rec_reader r;
+	struct smbw_event e;
+	uint64_t newest = 0;
+	char err[512];
+
+	assert_non_null(c);
+	fold_init(&fold, PIPELINE_FOLD_NS, note_line, out);
+	if (rec_reader_open(&r, path, err, sizeof(err)))
+		fail_msg("%s", err);
+	while (rec_reader_next(&r, &e, err, sizeof(err)) == 1) {
+		if (ticks && newest && e.ts_ns > newest) {
+			correlator_tick(c, newest + (e.ts_ns - newest) / 2);
+			fold_tick(&fold, correlator_now(c));
+		}
+		if (e.ts_ns > newest)
+			newest = e.ts_ns;
+		correlator_feed(c, &e);
+	}
+	rec_reader_close(&r);
+	correlator_finish(c);
+	fold_finish(&fold);
+	correlator_free(c);
+	qsort(out->line, (size_t)out->n, sizeof(out->line[0]), cmp_line);
+}
+
+static void test_live_ticks_give_the_replays_diagnoses(void **state)
+{
+	DIR *d = opendir(FIXTURES);
+	struct dirent *k, *f;
+	int checked = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((k = readdir(d))) {
+		char dir[300];
+		DIR *kd;
+
+		if (k->d_name[0] == '.' || k->d_type != DT_DIR)
+			continue;
+		snprintf(dir, sizeof(dir), FIXTURES "/%s", k->d_name);
+		kd = opendir(dir);
+		assert_non_null(kd);
+		while ((f = readdir(kd))) {
+			static struct lines plain, live;
+			char path[600];
+			size_t n = strlen(f->d_name);
+
+			if (n < 5 || strcmp(f->d_name + n - 4, ".rec"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
+			memset(&plain, 0, sizeof(plain));
+			memset(&live, 0, sizeof(live));
+			replay_lines(path, false, &plain);
+			replay_lines(path, true, &live);
+			assert_int_equal(plain.n, live.n);
+			for (int i = 0; i < plain.n; i++)
+				if (strcmp(plain.line[i], live.line[i]))
+					fail_msg("%s: replay '%s', live '%s'", path, plain.line[i],
+						 live.line[i]);
+			checked++;
+		}
+		closedir(kd);
+	}
+	closedir(d);
+	print_message("%d recordings agree live and in replay\n", checked);
+	assert_true(checked > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_recording_replays_to_its_diagnosis),
+		cmocka_unit_test(test_live_ticks_give_the_replays_diagnoses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

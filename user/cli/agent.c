@@ -277,7 +277,7 @@ static int live_setup(struct live *lv, const struct options *o)
 	char err[256];
 
 	output_init(&lv->out, f, resolve_color(o, f), o->verbose, stdout, offset);
-	if (pipeline_init(&lv->pipe, &lv->out, o->events)) {
+	if (pipeline_init(&lv->pipe, &lv->out, o->events, &o->ports)) {
 		fail("out of memory");
 		return -ENOMEM;
 	}
@@ -359,7 +359,7 @@ int agent_run_replay(const struct options *o)
 		return EXIT_RUNTIME;
 	}
 	output_init(&out, f, resolve_color(o, f), o->verbose, stdout, rd.realtime_offset_ns);
-	if (pipeline_init(&pipe, &out, o->events)) {
+	if (pipeline_init(&pipe, &out, o->events, &o->ports)) {
 		fail("out of memory");
 		rec_reader_close(&rd);
 		return EXIT_RUNTIME;

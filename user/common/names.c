@@ -30,6 +30,8 @@ static const char *const type_names[EV_TYPE_MAX] = {
 	[EV_SMB_EIO] = "smb_eio",
 	[EV_SMB_SPNEGO_UPCALL_DONE] = "smb_spnego_upcall_done",
 	[EV_SMB_SIGNATURE_BAD] = "smb_signature_bad",
+	[EV_SMB_SERVER_RELEASED] = "smb_server_released",
+	[EV_SMB_SESSION_REFUSED] = "smb_session_refused",
 };
 
 const char *event_type_name(uint16_t type)
@@ -113,6 +115,24 @@ const char *sectype_name(uint32_t sectype)
 	default:
 		return "";
 	}
+}
+
+const char *client_signing_name(uint32_t flags)
+{
+	if (!(flags & SMBW_F_SECMODE_KNOWN))
+		return "";
+	if (flags & SMBW_F_SIGN_DISABLED)
+		return "disabled";
+	return flags & SMBW_F_SIGN_WANTED ? "wanted" : "allowed";
+}
+
+const char *server_signing_name(uint32_t flags)
+{
+	if (!(flags & SMBW_F_SECMODE_KNOWN))
+		return "";
+	if (flags & SMBW_F_SERVER_SIGN_REQUIRED)
+		return "required";
+	return flags & SMBW_F_SERVER_SIGN_ENABLED ? "enabled" : "disabled";
 }
 
 const char *reset_side_name(enum reset_side r)

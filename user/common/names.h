@@ -19,6 +19,10 @@ const char *errno_name(int rc, char *buf, size_t n);
 const char *sectype_name(uint32_t sectype);
 const char *reset_side_name(enum reset_side r);
 const char *priority_name(int prio);
+/* Signing at negotiate, from SMBW_F_* flags: "wanted", "allowed", "disabled" for the client;
+ * "required", "enabled", "disabled" for the server; "" when the negotiate did not show it. */
+const char *client_signing_name(uint32_t flags);
+const char *server_signing_name(uint32_t flags);
 /* "STATUS_LOGON_FAILURE", or NULL when the code is not in the table */
 const char *ntstatus_name(uint32_t status);
 

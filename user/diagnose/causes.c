@@ -23,9 +23,11 @@ static const struct cause_info causes[CAUSE_COUNT] = {
 		"241f4e1253e048a1a7736a8965e76bc9" },
 	[CAUSE_NEGOTIATE_RESET] = {
 		"negotiate-reset", PHASE_NEGOTIATE, 3,
-		"The server reset the TCP connection while the SMB NEGOTIATE was pending.",
-		"Security software on the server or a middlebox resets SMB: check its logs; also "
-		"check that the server speaks SMB2/3 on this port.",
+		"The server reset the connection, or turned the client away (an RFC 1002 negative "
+		"session response), before it answered the SMB NEGOTIATE.",
+		"The server refuses this client (Samba 'hosts deny'/'hosts allow', a Windows "
+		"firewall or IP filter), or security software or a middlebox resets SMB: check the "
+		"server's log for the client's address; also check that it speaks SMB2/3 on this port.",
 		"c36be59b5d6647d4b11fce633b9e3d61" },
 	[CAUSE_DIALECT_MISMATCH] = {
 		"dialect-mismatch", PHASE_NEGOTIATE, 3,

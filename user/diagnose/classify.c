@@ -68,13 +68,36 @@ static enum cause_id classify_connect(const struct diagnosis *d)
 	return CAUSE_UNCLASSIFIED;
 }
 
+/*
+ * The client refused the server's negotiate answer over signing: it asked to
+ * sign (the sign option) and the server does not offer it, or the server
+ * requires it and the client may not. cifs says -EOPNOTSUPP for this exactly
+ * as for a dialect it cannot use: only the security mode tells them apart.
+ */
+static bool signing_refused(const struct diagnosis *d)
+{
+	uint32_t f = d->flags;
+
+	if (d->rc != -EOPNOTSUPP || !(f & SMBW_F_SECMODE_KNOWN))
+		return false;
+	if ((f & SMBW_F_SIGN_WANTED) && !(f & SMBW_F_SERVER_SIGN_ENABLED))
+		return true;
+	return (f & SMBW_F_SERVER_SIGN_REQUIRED) && (f & SMBW_F_SIGN_DISABLED);
+}
+
 static enum cause_id classify_negotiate(const struct diagnosis *d)
 {
 	if (d->nt_status == NT_STATUS_NOT_SUPPORTED)
 		return CAUSE_DIALECT_MISMATCH;
-	if (d->ev.signature_failures || d->nt_status == NT_STATUS_INVALID_SIGNATURE)
+	if (d->ev.signature_failures || d->nt_status == NT_STATUS_INVALID_SIGNATURE ||
+	    signing_refused(d))
 		return CAUSE_SIGNING_FAILURE;
-	if (d->ev.reset == RESET_BY_SERVER)
+	/*
+	 * Turned away before any SMB reply: a reset, or (7.x) an RFC 1002
+	 * negative session response that cifs turns into -EACCES.
+	 */
+	if (d->ev.reset == RESET_BY_SERVER || d->ev.session_refused ||
+	    (d->rc == -EACCES && !d->nt_status))
 		return CAUSE_NEGOTIATE_RESET;
 	/* no common dialect: the client refuses the server's answer (or SMB1 gets none) */
 	if (d->rc == -EOPNOTSUPP || d->rc == -EPROTONOSUPPORT)

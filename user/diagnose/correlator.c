@@ -1,118 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
-#include "correlator.h"
+#include "correlator_int.h"
 #include "ntstatus.h"
+#include "strutil.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
-#define REORDER_CAP 4096
-#define MAX_SOCKS_PER_CONN 4
-#define MAX_DEDUP 128
-/* A TCP socket belongs to a failure if it was active this close to it. */
-#define JOIN_WINDOW_NS (120 * NS_PER_S)
-#define KDC_PORT 88
-
-/* A client-side TCP connection to a watched port, as the kernel showed it. */
-struct sock_track {
-	uint64_t sock;
-	struct smbw_addr local, remote;
-	uint32_t pid;
-	uint64_t first_ts, syn_ts, est_ts, last_ts;
-	uint32_t retransmits, syn_retransmits;
-	enum reset_side reset;
-	bool established, closed, used;
-};
-
-/* One cifs TCP_Server_Info: an SMB connection and the mount attempt on it. */
-struct smb_conn {
-	uint64_t server, conn_id;
-	uint64_t socks[MAX_SOCKS_PER_CONN];
-	int nsocks;
-	char host[SMBW_HOST_LEN];
-	struct smbw_addr addr;
-	char unc[SMBW_UNC_LEN], user[SMBW_NAME_LEN], domain[SMBW_NAME_LEN];
-	uint32_t pid;
-	char comm[SMBW_COMM_LEN];
-	uint64_t first_ts, last_ts;
-	uint16_t dialect;
-	uint32_t sectype;
-	bool established; /* a tree connect other than IPC$ worked: the mount stands */
-	uint32_t reconnects, signature_failures;
-	/* evidence of earlier connections on a socket the kernel reused (reconnects) */
-	uint32_t carried_retransmits;
-	enum reset_side carried_reset;
-	int32_t spnego_rc;
-	bool spnego_seen, used;
-};
-
-/*
- * Something a tracepoint said that a later event may complete: the raw NT
- * status of a failed command (smb3_cmd_err), a failed tree connect or
- * connect (smb3_tcon, smb3_connect_err). If the completing fexit event never
- * comes (those hooks are missing), the note itself is concluded on settle.
- */
-enum note_kind { NOTE_STATUS, NOTE_TREE, NOTE_CONNECT };
-
-struct note {
-	enum note_kind kind;
-	uint32_t pid;
-	char comm[SMBW_COMM_LEN];
-	uint16_t command;
-	uint32_t status;
-	int32_t rc;
-	uint64_t session_id;
-	uint32_t tree_id;
-	uint64_t ts;
-	char text[SMBW_UNC_LEN]; /* UNC, or host for a connect */
-	struct smbw_addr addr;
-	bool used;
-};
-
-/* The last diagnosis of a kind, to fold identical repeats into a count. */
-struct dedup {
-	enum cause_id cause;
-	char server[SMBW_HOST_LEN], unc[SMBW_UNC_LEN], user[SMBW_NAME_LEN];
-	uint64_t first_ts;
-	uint32_t absorbed;
-	struct diagnosis last;
-	bool used;
-};
-
-struct correlator {
-	struct correlator_config cfg;
-	diagnosis_fn fn;
-	void *ctx;
-	struct smbw_event *held; /* reorder buffer, sorted by ts */
-	size_t nheld;
-	uint64_t high_ts;        /* newest timestamp seen */
-	uint64_t now;            /* stream time of the last released event or tick */
-	struct sock_track *socks;
-	struct smb_conn *conns;
-	struct note *notes;
-	struct dedup dedup[MAX_DEDUP];
-	struct correlator_stats stats;
-};
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define SECTYPE_KERBEROS 3
 
 void correlator_default_config(struct correlator_config *cfg)
 {
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->reorder_ns = 50 * NS_PER_MS;
 	cfg->settle_ns = 2 * NS_PER_S;
-	cfg->dedup_ns = 60 * NS_PER_S;
 	cfg->idle_ns = 600 * NS_PER_S;
 	cfg->max_socks = 1024;
-	cfg->max_conns = 256;
+	cfg->max_conns = 1024;
 	cfg->max_notes = 256;
+	cfg->reorder_cap = 4096;
+	portset_defaults(&cfg->ports);
 }
 
 struct correlator *correlator_new(const struct correlator_config *cfg, diagnosis_fn fn, void *ctx)
 {
 	struct correlator *c = calloc(1, sizeof(*c));
+	int err = 0;
 
 	if (!c)
 		return NULL;
@@ -122,11 +40,18 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diagnosis
 		correlator_default_config(&c->cfg);
 	c->fn = fn;
 	c->ctx = ctx;
-	c->held = calloc(REORDER_CAP, sizeof(*c->held));
 	c->socks = calloc(c->cfg.max_socks, sizeof(*c->socks));
 	c->conns = calloc(c->cfg.max_conns, sizeof(*c->conns));
-	c->notes = calloc(c->cfg.max_notes, sizeof(*c->notes));
-	if (!c->held || !c->socks || !c->conns || !c->notes) {
+	err |= !c->socks || !c->conns;
+	err |= reorder_init(&c->held, c->cfg.reorder_cap);
+	err |= lru_init(&c->sock_lru, c->cfg.max_socks);
+	err |= u64map_init(&c->by_sock, c->cfg.max_socks);
+	err |= lru_init(&c->conn_lru, c->cfg.max_conns);
+	err |= u64map_init(&c->by_server, c->cfg.max_conns);
+	err |= u64map_init(&c->by_conn_id, c->cfg.max_conns);
+	err |= u64map_init(&c->by_pid, c->cfg.max_conns);
+	err |= notes_init(&c->notes, c->cfg.max_notes);
+	if (err) {
 		correlator_free(c);
 		return NULL;
 	}
@@ -137,295 +62,238 @@ void correlator_free(struct correlator *c)
 {
 	if (!c)
 		return;
-	free(c->held);
+	reorder_free(&c->held);
+	lru_free(&c->sock_lru);
+	u64map_free(&c->by_sock);
+	lru_free(&c->conn_lru);
+	u64map_free(&c->by_server);
+	u64map_free(&c->by_conn_id);
+	u64map_free(&c->by_pid);
+	notes_free(&c->notes);
 	free(c->socks);
 	free(c->conns);
-	free(c->notes);
 	free(c);
 }
 
 void correlator_get_stats(const struct correlator *c, struct correlator_stats *s)
 {
 	*s = c->stats;
+	s->reordered = c->held.reordered;
 }
 
-static void copy_str(char *dst, size_t n, const char *src)
+uint64_t correlator_now(const struct correlator *c)
 {
-	size_t len = strnlen(src, n - 1);
-
-	memcpy(dst, src, len);
-	dst[len] = '\0';
+	return c->now;
 }
 
-static bool addr_equal(const struct smbw_addr *a, const struct smbw_addr *b)
-{
-	size_t n = a->family == 10 ? 16 : 4;
+/* ---- sockets: by struct sock address, alive while recent ---- */
 
-	return a->family && a->family == b->family && !memcmp(a->addr, b->addr, n);
+static bool sock_alive(const struct correlator *c, const struct sock_track *t)
+{
+	uint64_t keep = t->closed ? JOIN_WINDOW_NS : c->cfg.idle_ns;
+
+	return t->last_ts + keep > c->now;
 }
 
-/*
- * The tables' one allocation rule: a free entry, else the least recently
- * active one, evicted and counted. Entries are found by stride; used_off and
- * ts_off locate their "used" flag and their activity timestamp. Returns it
- * zeroed and marked used.
- */
-static void *take_slot(void *base, size_t n, size_t size, size_t used_off, size_t ts_off,
-		       uint64_t *evicted)
+static void sock_drop(struct correlator *c, uint32_t i)
 {
-	char *slot = NULL, *oldest = NULL;
+	u64map_del(&c->by_sock, c->socks[i].sock, i);
+	lru_release(&c->sock_lru, i);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		char *e = (char *)base + i * size;
-		uint64_t ts, oldest_ts;
+/* Expired entries are as good as gone: every lookup treats them so. */
+struct sock_track *sock_find(struct correlator *c, uint64_t sock)
+{
+	uint32_t i = u64map_get(&c->by_sock, sock);
 
-		if (!*(bool *)(e + used_off)) {
-			slot = e;
-			break;
-		}
-		memcpy(&ts, e + ts_off, sizeof(ts));
-		if (oldest)
-			memcpy(&oldest_ts, oldest + ts_off, sizeof(oldest_ts));
-		if (!oldest || ts < oldest_ts)
-			oldest = e;
+	if (i == SLOT_NONE)
+		return NULL;
+	if (!sock_alive(c, &c->socks[i])) {
+		sock_drop(c, i);
+		return NULL;
 	}
-	if (!slot) {
-		slot = oldest;
-		(*evicted)++;
+	return &c->socks[i];
+}
+
+static struct sock_track *sock_new(struct correlator *c, uint64_t sock, uint64_t ts)
+{
+	uint32_t i = lru_take(&c->sock_lru);
+	struct sock_track *t;
+
+	if (i == SLOT_NONE) {
+		i = lru_oldest(&c->sock_lru);
+		if (sock_alive(c, &c->socks[i]))
+			c->stats.evicted_socks++;
+		sock_drop(c, i);
+		i = lru_take(&c->sock_lru);
 	}
-	memset(slot, 0, size);
-	*(bool *)(slot + used_off) = true;
-	return slot;
-}
-
-#define TAKE_SLOT(table, n, type, tsfield, counter)                                      \
-	((type *)take_slot(table, n, sizeof(type), offsetof(type, used),                 \
-			   offsetof(type, tsfield), counter))
-
-/* ---- tables: find, allocate (evicting the oldest when full) ---- */
-
-static struct sock_track *sock_find(struct correlator *c, uint64_t sock)
-{
-	for (size_t i = 0; i < c->cfg.max_socks; i++)
-		if (c->socks[i].used && c->socks[i].sock == sock)
-			return &c->socks[i];
-	return NULL;
-}
-
-static struct sock_track *sock_get(struct correlator *c, const struct smbw_event *e)
-{
-	struct sock_track *t = sock_find(c, e->sock);
-
-	if (t)
-		return t;
-	t = TAKE_SLOT(c->socks, c->cfg.max_socks, struct sock_track, last_ts,
-		      &c->stats.evicted_socks);
-	t->sock = e->sock;
-	t->first_ts = e->ts_ns;
+	t = &c->socks[i];
+	memset(t, 0, sizeof(*t));
+	t->sock = sock;
+	t->first_ts = ts;
+	t->conn = SLOT_NONE;
+	u64map_put(&c->by_sock, sock, i);
 	return t;
 }
 
-/*
- * By server pointer, or else by conn_id. smb3_connect_done comes before the
- * server object is known, so a conn_id can have a placeholder without a
- * server pointer: the real entry wins.
- */
-static struct smb_conn *conn_find(struct correlator *c, uint64_t server, uint64_t conn_id)
+/* ---- SMB connections: by server address, conn_id and process ---- */
+
+static bool conn_alive(const struct correlator *c, const struct smb_conn *k)
 {
-	struct smb_conn *placeholder = NULL;
-
-	for (size_t i = 0; i < c->cfg.max_conns; i++) {
-		struct smb_conn *k = &c->conns[i];
-
-		if (!k->used)
-			continue;
-		if (server && k->server == server)
-			return k;
-		if (!server && conn_id && k->conn_id == conn_id) {
-			if (k->server)
-				return k;
-			placeholder = k;
-		}
-	}
-	return placeholder;
+	return k->established || k->last_ts + c->cfg.idle_ns > c->now;
 }
 
-/* The placeholder of a conn_id is done with once the real entry exists. */
-static void drop_placeholder(struct correlator *c, struct smb_conn *real)
+static void conn_drop(struct correlator *c, struct smb_conn *k)
 {
-	for (size_t i = 0; i < c->cfg.max_conns; i++) {
-		struct smb_conn *k = &c->conns[i];
+	uint32_t i = (uint32_t)(k - c->conns);
 
-		if (k != real && k->used && !k->server && k->conn_id == real->conn_id) {
-			if (k->first_ts < real->first_ts)
-				real->first_ts = k->first_ts;
-			k->used = false;
-		}
-	}
+	u64map_del(&c->by_server, k->server, i);
+	u64map_del(&c->by_conn_id, k->conn_id, i);
+	u64map_del(&c->by_pid, k->pid, i);
+	lru_release(&c->conn_lru, i);
+	k->used = false;
 }
 
-/* The most recent connection a process worked on: joins events without a server pointer. */
-static struct smb_conn *conn_by_pid(struct correlator *c, uint32_t pid)
+static struct smb_conn *conn_at(struct correlator *c, uint32_t i)
 {
-	struct smb_conn *best = NULL;
+	struct smb_conn *k;
 
-	for (size_t i = 0; i < c->cfg.max_conns; i++) {
-		struct smb_conn *k = &c->conns[i];
-
-		if (k->used && pid && k->pid == pid && (!best || k->last_ts > best->last_ts))
-			best = k;
+	if (i == SLOT_NONE)
+		return NULL;
+	k = &c->conns[i];
+	if (!conn_alive(c, k)) {
+		conn_drop(c, k);
+		return NULL;
 	}
-	return best;
-}
-
-static struct smb_conn *conn_get(struct correlator *c, uint64_t server, uint64_t ts)
-{
-	struct smb_conn *k = conn_find(c, server, 0);
-
-	if (k)
-		return k;
-	k = TAKE_SLOT(c->conns, c->cfg.max_conns, struct smb_conn, last_ts,
-		      &c->stats.evicted_conns);
-	k->server = server;
-	k->first_ts = ts;
-	k->last_ts = ts;
 	return k;
 }
 
-static void conn_add_sock(struct smb_conn *k, uint64_t sock)
+/*
+ * By server address, else by conn_id. A server address whose entry has
+ * another conn_id is a freed TCP_Server_Info reused by a new one: the old
+ * entry is done with. smb3_connect_done comes before the server address is
+ * known, so a conn_id can have an entry without one, which the server's
+ * first event then claims.
+ */
+static struct smb_conn *conn_find(struct correlator *c, uint64_t server, uint64_t conn_id)
 {
+	struct smb_conn *k = NULL;
+
+	if (server)
+		k = conn_at(c, u64map_get(&c->by_server, server));
+	if (k && conn_id && k->conn_id && k->conn_id != conn_id) {
+		c->stats.reused++;
+		conn_drop(c, k);
+		k = NULL;
+	}
+	if (!k && conn_id) {
+		k = conn_at(c, u64map_get(&c->by_conn_id, conn_id));
+		if (k && server && k->server && k->server != server)
+			k = NULL;
+	}
+	return k;
+}
+
+static void conn_set_pid(struct correlator *c, struct smb_conn *k, uint32_t pid,
+			 const char *comm)
+{
+	if (!pid || k->pid)
+		return;
+	k->pid = pid;
+	copy_str(k->comm, sizeof(k->comm), comm);
+	u64map_put(&c->by_pid, pid, (uint32_t)(k - c->conns));
+}
+
+/* Finds or makes the entry, completes its keys, and marks it active now. */
+static struct smb_conn *conn_get(struct correlator *c, uint64_t server, uint64_t conn_id,
+				 uint64_t ts)
+{
+	struct smb_conn *k = conn_find(c, server, conn_id);
+	uint32_t i;
+
+	if (!k) {
+		i = lru_take(&c->conn_lru);
+		if (i == SLOT_NONE) {
+			k = &c->conns[lru_oldest(&c->conn_lru)];
+			if (conn_alive(c, k))
+				c->stats.evicted_conns++;
+			conn_drop(c, k);
+			i = lru_take(&c->conn_lru);
+		}
+		k = &c->conns[i];
+		memset(k, 0, sizeof(*k));
+		k->used = true;
+		k->gen = ++c->next_gen;
+		k->first_ts = ts;
+	}
+	i = (uint32_t)(k - c->conns);
+	if (server && !k->server) {
+		k->server = server;
+		u64map_put(&c->by_server, server, i);
+	}
+	if (conn_id && !k->conn_id) {
+		k->conn_id = conn_id;
+		u64map_put(&c->by_conn_id, conn_id, i);
+	}
+	k->last_ts = ts;
+	lru_touch(&c->conn_lru, i);
+	return k;
+}
+
+/* The connection a process works on: joins events that carry no server address. */
+static struct smb_conn *conn_by_pid(struct correlator *c, uint32_t pid)
+{
+	struct smb_conn *k = pid ? conn_at(c, u64map_get(&c->by_pid, pid)) : NULL;
+
+	return k && k->pid == pid ? k : NULL;
+}
+
+static struct smb_conn *conn_of_sock(struct correlator *c, const struct sock_track *t)
+{
+	struct smb_conn *k;
+
+	if (t->conn == SLOT_NONE)
+		return NULL;
+	k = &c->conns[t->conn];
+	return k->used && k->gen == t->conn_gen ? k : NULL;
+}
+
+static void conn_add_sock(struct correlator *c, struct smb_conn *k, uint64_t sock)
+{
+	struct sock_track *t;
+	int i;
+
 	if (!sock)
 		return;
-	for (int i = 0; i < k->nsocks; i++)
-		if (k->socks[i] == sock)
-			return;
-	if (k->nsocks < MAX_SOCKS_PER_CONN)
-		k->socks[k->nsocks++] = sock;
-	else
-		k->socks[MAX_SOCKS_PER_CONN - 1] = sock; /* keep the newest */
-}
-
-static struct note *note_add(struct correlator *c, enum note_kind kind, const struct smbw_event *e)
-{
-	struct note *n = TAKE_SLOT(c->notes, c->cfg.max_notes, struct note, ts,
-				   &c->stats.evicted_notes);
-
-	n->kind = kind;
-	n->pid = e->pid;
-	copy_str(n->comm, sizeof(n->comm), e->comm);
-	n->command = e->command;
-	n->status = e->nt_status;
-	n->rc = e->rc;
-	n->session_id = e->session_id;
-	n->tree_id = e->tree_id;
-	n->ts = e->ts_ns;
-	n->addr = e->remote;
-	copy_str(n->text, sizeof(n->text), kind == NOTE_CONNECT ? e->host : e->unc);
-	return n;
-}
-
-/* The newest unconsumed note of a kind (and command) from this process; it is consumed. */
-static bool note_take(struct correlator *c, enum note_kind kind, uint32_t pid, int command,
-		      struct note *out)
-{
-	struct note *best = NULL;
-
-	for (size_t i = 0; i < c->cfg.max_notes; i++) {
-		struct note *n = &c->notes[i];
-
-		if (!n->used || n->kind != kind || n->pid != pid ||
-		    (command >= 0 && n->command != command))
-			continue;
-		if (!best || n->ts > best->ts)
-			best = n;
+	for (i = 0; i < k->nsocks && k->socks[i] != sock; i++)
+		;
+	if (i == k->nsocks) {
+		if (k->nsocks == MAX_SOCKS_PER_CONN)
+			i = MAX_SOCKS_PER_CONN - 1; /* keep the newest */
+		else
+			k->nsocks++;
+		k->socks[i] = sock;
 	}
-	if (!best)
-		return false;
-	*out = *best;
-	/* older notes of the same operation (retries) are part of it too */
-	for (size_t i = 0; i < c->cfg.max_notes; i++) {
-		struct note *n = &c->notes[i];
-
-		if (n->used && n->kind == kind && n->pid == pid &&
-		    (command < 0 || n->command == command))
-			n->used = false;
+	t = sock_find(c, sock);
+	if (t) {
+		t->conn = (uint32_t)(k - c->conns);
+		t->conn_gen = k->gen;
 	}
-	return true;
 }
 
-/* ---- evidence ---- */
+/* ---- concluding: classify and hand on ---- */
 
-static void add_sock_evidence(struct evidence *ev, const struct sock_track *t, uint64_t *start)
+static void conclude(struct correlator *c, struct diagnosis *d)
 {
-	ev->tcp_seen = true;
-	ev->tcp_retransmits += t->retransmits;
-	ev->syn_retransmits += t->syn_retransmits;
-	if (t->established)
-		ev->syn_answered = true;
-	if (t->est_ts && t->syn_ts && !ev->connect_ns)
-		ev->connect_ns = t->est_ts - t->syn_ts;
-	if (t->reset != RESET_NONE)
-		ev->reset = t->reset;
-	if (t->syn_ts && (!*start || t->syn_ts < *start))
-		*start = t->syn_ts;
-}
-
-static void add_lacked(struct evidence *ev, const char *what)
-{
-	size_t n = strlen(ev->lacked);
-
-	if (strstr(ev->lacked, what))
-		return;
-	snprintf(ev->lacked + n, sizeof(ev->lacked) - n, "%s%s", n ? ", " : "", what);
-}
-
-/* TCP evidence of a connection: its sockets, else those of its process to its address. */
-static void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d)
-{
-	uint64_t start = 0;
-
-	for (int i = 0; i < k->nsocks; i++) {
-		struct sock_track *t = sock_find(c, k->socks[i]);
-
-		if (t)
-			add_sock_evidence(&d->ev, t, &start);
-	}
-	if (!d->ev.tcp_seen) {
-		for (size_t i = 0; i < c->cfg.max_socks; i++) {
-			struct sock_track *t = &c->socks[i];
-
-			if (t->used && addr_equal(&t->remote, &k->addr) &&
-			    t->remote.port == k->addr.port && (t->pid == k->pid || !t->pid) &&
-			    t->last_ts + JOIN_WINDOW_NS >= d->ts_ns)
-				add_sock_evidence(&d->ev, t, &start);
-		}
-	}
-	d->ev.tcp_retransmits += k->carried_retransmits;
-	if (d->ev.reset == RESET_NONE)
-		d->ev.reset = k->carried_reset;
-	if (!d->ev.tcp_seen)
-		add_lacked(&d->ev, "TCP events of the SMB socket");
-	if (!start || start > k->first_ts)
-		start = k->first_ts;
-	d->ev.elapsed_ns = d->ts_ns > start ? d->ts_ns - start : 0;
-	d->ev.reconnects = k->reconnects;
-	d->ev.signature_failures = k->signature_failures;
-	d->ev.spnego_seen = k->spnego_seen;
-	d->ev.spnego_rc = k->spnego_rc;
-}
-
-/* Kerberos: resets and retransmits towards a KDC shortly before the failure. */
-static void kdc_evidence(struct correlator *c, struct diagnosis *d)
-{
-	for (size_t i = 0; i < c->cfg.max_socks; i++) {
-		struct sock_track *t = &c->socks[i];
-
-		if (!t->used || t->remote.port != KDC_PORT || t->last_ts + 30 * NS_PER_S < d->ts_ns)
-			continue;
-		d->ev.kdc_retransmits += t->retransmits;
-		if (t->reset == RESET_BY_SERVER)
-			d->ev.kdc_resets++;
-	}
+	if (d->phase == PHASE_TREE_CONNECT && unc_is_ipc(d->unc))
+		d->ipc = true;
+	d->cause = classify(d);
+	if (d->cause == CAUSE_KERBEROS_FAILURE)
+		kdc_evidence(c, d);
+	if (!d->count)
+		d->count = 1;
+	c->stats.diagnoses++;
+	c->fn(c->ctx, d);
 }
 
 static void fill_from_conn(struct diagnosis *d, const struct smb_conn *k)
@@ -442,181 +310,10 @@ static void fill_from_conn(struct diagnosis *d, const struct smb_conn *k)
 		d->dialect = k->dialect;
 	if (!d->sectype)
 		d->sectype = k->sectype;
+	d->flags |= k->negotiate_flags;
 	if (!d->pid) {
 		d->pid = k->pid;
 		copy_str(d->comm, sizeof(d->comm), k->comm);
-	}
-}
-
-/* ---- emitting, with repeats folded into a count ---- */
-
-static bool same_failure(const struct dedup *x, const struct diagnosis *d)
-{
-	return x->used && x->cause == d->cause && !strcmp(x->server, d->server) &&
-	       !strcmp(x->unc, d->unc) && !strcmp(x->user, d->user);
-}
-
-static void deliver(struct correlator *c, const struct diagnosis *d)
-{
-	c->stats.diagnoses++;
-	c->fn(c->ctx, d);
-}
-
-static void dedup_close(struct correlator *c, struct dedup *x)
-{
-	if (x->absorbed) {
-		struct diagnosis d = x->last;
-
-		d.repeat = true;
-		d.count = x->absorbed;
-		deliver(c, &d);
-	}
-	x->used = false;
-}
-
-static void emit(struct correlator *c, struct diagnosis *d)
-{
-	struct dedup *slot = NULL, *oldest = NULL;
-
-	if (!d->count)
-		d->count = 1;
-	for (int i = 0; i < MAX_DEDUP; i++) {
-		struct dedup *x = &c->dedup[i];
-
-		if (same_failure(x, d) && d->ts_ns < x->first_ts + c->cfg.dedup_ns) {
-			x->absorbed += d->count;
-			x->last = *d;
-			return;
-		}
-		if (!x->used && !slot)
-			slot = x;
-		if (x->used && (!oldest || x->first_ts < oldest->first_ts))
-			oldest = x;
-	}
-	if (!slot) {
-		dedup_close(c, oldest);
-		slot = oldest;
-	}
-	memset(slot, 0, sizeof(*slot));
-	slot->used = true;
-	slot->cause = d->cause;
-	copy_str(slot->server, sizeof(slot->server), d->server);
-	copy_str(slot->unc, sizeof(slot->unc), d->unc);
-	copy_str(slot->user, sizeof(slot->user), d->user);
-	slot->first_ts = d->ts_ns;
-	deliver(c, d);
-}
-
-static void conclude(struct correlator *c, struct diagnosis *d)
-{
-	if (d->phase == PHASE_TREE_CONNECT && unc_is_ipc(d->unc))
-		d->ipc = true;
-	d->cause = classify(d);
-	if (d->cause == CAUSE_KERBEROS_FAILURE)
-		kdc_evidence(c, d);
-	emit(c, d);
-}
-
-static void apply_status_note(struct diagnosis *d, const struct note *n)
-{
-	d->nt_status = n->status;
-	d->ev.status_seen = true;
-	if (!d->rc)
-		d->rc = n->rc;
-}
-
-/* ---- the event handlers ---- */
-
-static struct smb_conn *conn_of_sock(struct correlator *c, uint64_t sock)
-{
-	for (size_t i = 0; i < c->cfg.max_conns; i++) {
-		struct smb_conn *k = &c->conns[i];
-
-		for (int j = 0; k->used && j < k->nsocks; j++)
-			if (k->socks[j] == sock)
-				return k;
-	}
-	return NULL;
-}
-
-/*
- * cifs reconnects on the same struct sock: before a socket's track starts
- * over, what it showed (a reset, retransmits) stays with its connection.
- */
-static void retire_sock(struct correlator *c, struct sock_track *t)
-{
-	struct smb_conn *k = conn_of_sock(c, t->sock);
-
-	if (k) {
-		k->carried_retransmits += t->retransmits;
-		if (t->reset != RESET_NONE)
-			k->carried_reset = t->reset;
-	}
-	memset(t, 0, sizeof(*t));
-}
-
-/* A socket this host opened towards a watched port: connect() seen, or a well-known peer port. */
-static bool is_client_sock(const struct smbw_event *e)
-{
-	if (e->type == EV_TCP_STATE_CHANGE && e->new_state == 2 /* SYN_SENT */)
-		return true;
-	return e->remote.port == SMBW_PORT_SMB || e->remote.port == SMBW_PORT_NETBIOS ||
-	       e->remote.port == SMBW_PORT_KERBEROS;
-}
-
-static void on_tcp(struct correlator *c, const struct smbw_event *e)
-{
-	struct sock_track *t;
-
-	if (!e->sock) {
-		c->stats.ignored++; /* a reset sent for no socket: the client side shows it too */
-		return;
-	}
-	t = sock_find(c, e->sock);
-	if (!t) {
-		/* a local SMB server's sockets are not the client's evidence */
-		if (!is_client_sock(e)) {
-			c->stats.ignored++;
-			return;
-		}
-		t = sock_get(c, e);
-	} else if (e->type == EV_TCP_STATE_CHANGE && e->new_state == 2 && t->syn_ts) {
-		/* a new connect on a known socket: a reconnect, or a reused address */
-		retire_sock(c, t);
-		t->used = true;
-		t->sock = e->sock;
-		t->first_ts = e->ts_ns;
-	}
-	t->last_ts = e->ts_ns;
-	t->remote = e->remote;
-	if (e->local.port)
-		t->local = e->local;
-	switch (e->type) {
-	case EV_TCP_STATE_CHANGE:
-		if (e->new_state == 2 /* SYN_SENT */) {
-			t->syn_ts = e->ts_ns;
-			t->pid = e->pid;
-		} else if (e->new_state == 1 /* ESTABLISHED */) {
-			t->established = true;
-			t->est_ts = e->ts_ns;
-		} else if (e->new_state == 7 /* CLOSE */) {
-			t->closed = true;
-		}
-		break;
-	case EV_TCP_RETRANSMIT:
-		t->retransmits++;
-		if (!t->established)
-			t->syn_retransmits++;
-		break;
-	case EV_TCP_RESET_RECEIVED:
-		t->reset = RESET_BY_SERVER;
-		break;
-	case EV_TCP_RESET_SENT:
-		if (t->reset == RESET_NONE)
-			t->reset = RESET_BY_CLIENT;
-		break;
-	default:
-		break;
 	}
 }
 
@@ -641,67 +338,151 @@ static void base_diagnosis(struct diagnosis *d, const struct smbw_event *e, enum
 	copy_str(d->domain, sizeof(d->domain), e->domain);
 }
 
+static void apply_status_note(struct diagnosis *d, const struct note *n)
+{
+	d->nt_status = n->status;
+	d->ev.status_seen = true;
+	if (!d->rc)
+		d->rc = n->rc;
+}
+
+static bool take_note(struct correlator *c, enum note_kind kind, const struct smbw_event *e,
+		      int command, struct note *out)
+{
+	struct note_key key = {
+		.kind = kind, .pid = e->pid, .command = command, .session_id = e->session_id,
+	};
+
+	return notes_take(&c->notes, &key, out);
+}
+
+/* ---- TCP ---- */
+
+/* A socket this host opened towards a watched port: connect() seen, or a watched peer port. */
+static bool is_client_sock(const struct correlator *c, const struct smbw_event *e)
+{
+	if (e->type == EV_TCP_STATE_CHANGE && e->new_state == TCP_SYN_SENT)
+		return true;
+	return portset_contains(&c->cfg.ports, e->remote.port) &&
+	       !portset_contains(&c->cfg.ports, e->local.port);
+}
+
+/*
+ * A socket that went through CLOSE and changes state again, or connects
+ * again, is a new connection on a reused address: before its track starts
+ * over, what it showed (a reset, retransmits) stays with its SMB connection.
+ */
+static void restart_sock(struct correlator *c, struct sock_track *t, uint64_t ts)
+{
+	struct smb_conn *k = conn_of_sock(c, t);
+	uint64_t sock = t->sock;
+
+	if (k) {
+		k->carried_retransmits += t->retransmits;
+		if (t->reset != RESET_NONE)
+			k->carried_reset = t->reset;
+	}
+	memset(t, 0, sizeof(*t));
+	t->sock = sock;
+	t->first_ts = ts;
+	t->conn = SLOT_NONE;
+}
+
+static void on_tcp(struct correlator *c, const struct smbw_event *e)
+{
+	struct sock_track *t;
+
+	if (!e->sock) {
+		c->stats.ignored++; /* a reset sent for no socket: the client side shows it too */
+		return;
+	}
+	t = sock_find(c, e->sock);
+	if (!t) {
+		/* a local SMB server's sockets are not the client's evidence */
+		if (!is_client_sock(c, e)) {
+			c->stats.ignored++;
+			return;
+		}
+		t = sock_new(c, e->sock, e->ts_ns);
+	} else if (e->type == EV_TCP_STATE_CHANGE &&
+		   (t->closed || (e->new_state == TCP_SYN_SENT && t->syn_ts))) {
+		c->stats.reused++;
+		restart_sock(c, t, e->ts_ns);
+	}
+	lru_touch(&c->sock_lru, (uint32_t)(t - c->socks));
+	t->last_ts = e->ts_ns;
+	t->remote = e->remote;
+	if (e->local.port)
+		t->local = e->local;
+	switch (e->type) {
+	case EV_TCP_STATE_CHANGE:
+		if (e->new_state == TCP_SYN_SENT) {
+			t->syn_ts = e->ts_ns;
+			t->pid = e->pid;
+		} else if (e->new_state == TCP_ESTABLISHED) {
+			t->established = true;
+			t->est_ts = e->ts_ns;
+		} else if (e->new_state == TCP_CLOSE) {
+			t->closed = true;
+		}
+		break;
+	case EV_TCP_RETRANSMIT:
+		t->retransmits++;
+		if (!t->established)
+			t->syn_retransmits++;
+		break;
+	case EV_TCP_RESET_RECEIVED:
+		t->reset = RESET_BY_SERVER;
+		break;
+	case EV_TCP_RESET_SENT:
+		if (t->reset == RESET_NONE)
+			t->reset = RESET_BY_CLIENT;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- cifs ---- */
+
 /* Connect failed before any server object existed: TCP tells refused from timeout. */
 static void connect_failed(struct correlator *c, struct diagnosis *d, uint32_t pid)
 {
-	uint64_t start = 0, first_syn = UINT64_MAX;
-	uint16_t port = 0;
+	uint16_t port = connect_evidence(c, d, pid);
 
-	for (size_t i = 0; i < c->cfg.max_socks; i++) {
-		struct sock_track *t = &c->socks[i];
-
-		if (t->used && t->pid == pid && pid && addr_equal(&t->remote, &d->server_addr) &&
-		    t->last_ts + JOIN_WINDOW_NS >= d->ts_ns && !t->established) {
-			add_sock_evidence(&d->ev, t, &start);
-			if (t->syn_ts < first_syn) {
-				first_syn = t->syn_ts;
-				port = t->remote.port;
-			}
-		}
-	}
 	/* the mount request has no port: name the first one tried (445 before 139) */
 	if (!d->server_addr.port)
 		d->server_addr.port = port;
-	if (!d->ev.tcp_seen)
-		add_lacked(&d->ev, "TCP events of the connect");
-	d->ev.elapsed_ns = start && d->ts_ns > start ? d->ts_ns - start : 0;
 	conclude(c, d);
 }
 
 static void on_server_socket(struct correlator *c, const struct smbw_event *e)
 {
 	struct smb_conn *k;
+	struct sock_track *t;
 	struct diagnosis d;
 	struct note n;
 
 	if (e->rc) {
 		base_diagnosis(&d, e, PHASE_CONNECT);
-		note_take(c, NOTE_CONNECT, e->pid, -1, &n);
+		take_note(c, NOTE_CONNECT, e, -1, &n);
 		connect_failed(c, &d, e->pid);
 		return;
 	}
-	k = conn_get(c, e->server, e->ts_ns);
-	k->last_ts = e->ts_ns;
-	k->conn_id = e->conn_id;
-	if (k->conn_id)
-		drop_placeholder(c, k);
-	k->pid = e->pid;
-	copy_str(k->comm, sizeof(k->comm), e->comm);
+	k = conn_get(c, e->server, e->conn_id, e->ts_ns);
+	conn_set_pid(c, k, e->pid, e->comm);
 	copy_str(k->host, sizeof(k->host), e->host);
 	copy_str(k->unc, sizeof(k->unc), e->unc);
 	copy_str(k->user, sizeof(k->user), e->user);
 	copy_str(k->domain, sizeof(k->domain), e->domain);
 	if (e->remote.family)
 		k->addr = e->remote;
-	conn_add_sock(k, e->sock);
+	conn_add_sock(c, k, e->sock);
 	/* the connect's SYN came before this event: start the clock there */
-	if (e->sock) {
-		struct sock_track *t = sock_find(c, e->sock);
-
-		if (t && t->syn_ts && t->syn_ts < k->first_ts)
-			k->first_ts = t->syn_ts;
-	}
-	note_take(c, NOTE_CONNECT, e->pid, -1, &n); /* a 445 try may have failed before 139 */
+	t = e->sock ? sock_find(c, e->sock) : NULL;
+	if (t && t->syn_ts && t->syn_ts < k->first_ts)
+		k->first_ts = t->syn_ts;
+	take_note(c, NOTE_CONNECT, e, -1, &n); /* a 445 try may have failed before 139 */
 }
 
 /* Errors that mean no SMB reply came at all: there is no NT status to miss. */
@@ -711,37 +492,40 @@ static bool transport_error(int rc)
 	       rc == -ENOTCONN || rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -EINTR;
 }
 
-/* A phase's fexit: success updates the connection, failure is concluded now. */
-static struct smb_conn *phase_conn(struct correlator *c, const struct smbw_event *e)
+/* The connection of a cifs event: by its server address, else by its process. */
+static struct smb_conn *event_conn(struct correlator *c, const struct smbw_event *e)
 {
-	struct smb_conn *k = e->server ? conn_get(c, e->server, e->ts_ns) : conn_by_pid(c, e->pid);
+	struct smb_conn *k;
 
-	if (!k)
-		return NULL;
-	k->last_ts = e->ts_ns;
+	if (e->server || e->conn_id) {
+		k = conn_get(c, e->server, e->conn_id, e->ts_ns);
+	} else {
+		k = conn_by_pid(c, e->pid);
+		if (!k)
+			return NULL;
+		k->last_ts = e->ts_ns;
+		lru_touch(&c->conn_lru, (uint32_t)(k - c->conns));
+	}
+	conn_set_pid(c, k, e->pid, e->comm);
 	if (e->sock)
-		conn_add_sock(k, e->sock);
+		conn_add_sock(c, k, e->sock);
 	if (e->dialect)
 		k->dialect = e->dialect;
 	if (!k->host[0])
 		copy_str(k->host, sizeof(k->host), e->host);
 	if (!k->addr.family && e->remote.family)
 		k->addr = e->remote;
-	if (!k->conn_id)
-		k->conn_id = e->conn_id;
-	if (!k->pid) {
-		k->pid = e->pid;
-		copy_str(k->comm, sizeof(k->comm), e->comm);
-	}
 	return k;
 }
 
 static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum phase phase)
 {
-	struct smb_conn *k = phase_conn(c, e);
+	struct smb_conn *k = event_conn(c, e);
 	struct diagnosis d;
 	struct note n;
 
+	if (k && phase == PHASE_NEGOTIATE)
+		k->negotiate_flags = e->flags & SMBW_F_NEGOTIATE_MASK;
 	if (phase == PHASE_SESSION_SETUP && k) {
 		k->sectype = e->sectype;
 		if (e->user[0])
@@ -750,21 +534,21 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 			copy_str(k->domain, sizeof(k->domain), e->domain);
 	}
 	if (phase == PHASE_TREE_CONNECT)
-		note_take(c, NOTE_TREE, e->pid, -1, &n); /* the tracepoint twin of this event */
+		take_note(c, NOTE_TREE, e, -1, &n); /* the tracepoint twin of this event */
 	if (e->rc && k && k->established && phase == PHASE_NEGOTIATE) {
 		/* a reconnect of a mounted share that cannot renegotiate: the reconnect says it */
-		note_take(c, NOTE_STATUS, e->pid, e->command, &n);
+		take_note(c, NOTE_STATUS, e, e->command, &n);
 		c->stats.ignored++;
 		return;
 	}
 	if (e->rc == 0) {
-		note_take(c, NOTE_STATUS, e->pid, e->command, &n); /* e.g. MORE_PROCESSING legs */
+		take_note(c, NOTE_STATUS, e, e->command, &n); /* e.g. MORE_PROCESSING legs */
 		if (k && phase == PHASE_TREE_CONNECT && !unc_is_ipc(e->unc))
 			k->established = true;
 		return;
 	}
 	base_diagnosis(&d, e, phase);
-	if (note_take(c, NOTE_STATUS, e->pid, e->command, &n))
+	if (take_note(c, NOTE_STATUS, e, e->command, &n))
 		apply_status_note(&d, &n);
 	else if (!transport_error(e->rc))
 		add_lacked(&d.ev, "NT status (smb3_cmd_err)"); /* a reply came, its status did not */
@@ -773,6 +557,17 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 		conn_evidence(c, k, &d);
 	}
 	conclude(c, &d);
+}
+
+static void conclude_oldest_note(struct correlator *c);
+
+static void add_note(struct correlator *c, enum note_kind kind, const struct smbw_event *e)
+{
+	if (notes_full(&c->notes)) {
+		c->stats.evicted_notes++;
+		conclude_oldest_note(c); /* concluded early rather than lost */
+	}
+	notes_add(&c->notes, kind, e);
 }
 
 static void on_command_failed(struct correlator *c, const struct smbw_event *e)
@@ -795,7 +590,7 @@ static void on_command_failed(struct correlator *c, const struct smbw_event *e)
 		conclude(c, &d);
 		return;
 	}
-	note_add(c, NOTE_STATUS, e);
+	add_note(c, NOTE_STATUS, e);
 }
 
 static void on_reconnect(struct correlator *c, const struct smbw_event *e)
@@ -814,19 +609,23 @@ static void on_reconnect(struct correlator *c, const struct smbw_event *e)
 		fill_from_conn(&d, k);
 		conn_evidence(c, k, &d);
 	}
-	emit(c, &d);
+	d.count = 1;
+	c->stats.diagnoses++;
+	c->fn(c->ctx, &d);
 }
 
 static void on_session_expired(struct correlator *c, const struct smbw_event *e)
 {
-	struct diagnosis d;
 	struct smb_conn *k = conn_by_pid(c, e->pid);
+	struct diagnosis d;
 
 	base_diagnosis(&d, e, PHASE_ANY);
 	d.cause = CAUSE_SESSION_EXPIRED;
 	if (k)
 		fill_from_conn(&d, k);
-	emit(c, &d);
+	d.count = 1;
+	c->stats.diagnoses++;
+	c->fn(c->ctx, &d);
 }
 
 /*
@@ -846,18 +645,18 @@ static void on_key_expired(struct correlator *c, const struct smbw_event *e)
 
 static void on_spnego(struct correlator *c, const struct smbw_event *e)
 {
-	struct smb_conn *k = phase_conn(c, e);
+	struct smb_conn *k = event_conn(c, e);
 
 	if (!k)
 		return;
 	k->spnego_seen = true;
 	k->spnego_rc = e->rc;
-	k->sectype = 3; /* an upcall is made only for Kerberos */
+	k->sectype = SECTYPE_KERBEROS; /* an upcall is made only for Kerberos */
 }
 
 static void on_signature_bad(struct correlator *c, const struct smbw_event *e)
 {
-	struct smb_conn *k = phase_conn(c, e);
+	struct smb_conn *k = event_conn(c, e);
 	struct diagnosis d;
 
 	if (!k)
@@ -869,7 +668,31 @@ static void on_signature_bad(struct correlator *c, const struct smbw_event *e)
 	d.cause = CAUSE_SIGNING_FAILURE;
 	fill_from_conn(&d, k);
 	conn_evidence(c, k, &d);
-	emit(c, &d);
+	d.count = 1;
+	c->stats.diagnoses++;
+	c->fn(c->ctx, &d);
+}
+
+/* The server answered the session request with an RFC 1002 refusal: it turns us away. */
+static void on_session_refused(struct correlator *c, const struct smbw_event *e)
+{
+	struct smb_conn *k = event_conn(c, e);
+
+	if (!k)
+		return;
+	k->session_refused = true;
+	k->refusal_code = (uint8_t)e->reason;
+}
+
+/* cifs dropped its last reference: the connection and every mount on it are gone. */
+static void on_server_released(struct correlator *c, const struct smbw_event *e)
+{
+	struct smb_conn *k = conn_find(c, e->server, e->conn_id);
+
+	if (k) {
+		c->stats.released++;
+		conn_drop(c, k);
+	}
 }
 
 static void on_connect_tp(struct correlator *c, const struct smbw_event *e)
@@ -888,18 +711,12 @@ static void on_connect_tp(struct correlator *c, const struct smbw_event *e)
 			c->stats.ignored++; /* interrupted by a teardown, not a failure of its own */
 			return;
 		}
-		note_add(c, NOTE_CONNECT, e);
+		add_note(c, NOTE_CONNECT, e);
 		return;
 	}
 	/* connect_done: a connection by conn_id, for kernels or runs without fexit */
-	k = conn_find(c, 0, e->conn_id);
-	if (!k) {
-		k = conn_get(c, 0, e->ts_ns);
-		k->conn_id = e->conn_id;
-		k->pid = e->pid;
-		copy_str(k->comm, sizeof(k->comm), e->comm);
-	}
-	k->last_ts = e->ts_ns;
+	k = conn_get(c, 0, e->conn_id, e->ts_ns);
+	conn_set_pid(c, k, e->pid, e->comm);
 	copy_str(k->host, sizeof(k->host), e->host);
 	k->addr = e->remote;
 }
@@ -907,7 +724,7 @@ static void on_connect_tp(struct correlator *c, const struct smbw_event *e)
 static void on_tree_tp(struct correlator *c, const struct smbw_event *e)
 {
 	if (e->rc)
-		note_add(c, NOTE_TREE, e);
+		add_note(c, NOTE_TREE, e);
 }
 
 static void dispatch(struct correlator *c, const struct smbw_event *e)
@@ -957,6 +774,12 @@ static void dispatch(struct correlator *c, const struct smbw_event *e)
 	case EV_SMB_SIGNATURE_BAD:
 		on_signature_bad(c, e);
 		break;
+	case EV_SMB_SERVER_RELEASED:
+		on_server_released(c, e);
+		break;
+	case EV_SMB_SESSION_REFUSED:
+		on_session_refused(c, e);
+		break;
 	default:
 		break;
 	}
@@ -967,29 +790,29 @@ static void dispatch(struct correlator *c, const struct smbw_event *e)
 static enum phase command_phase(uint16_t cmd)
 {
 	switch (cmd) {
-	case 0:
+	case SMB2_CMD_NEGOTIATE:
 		return PHASE_NEGOTIATE;
-	case 1:
+	case SMB2_CMD_SESSION_SETUP:
 		return PHASE_SESSION_SETUP;
-	case 3:
+	case SMB2_CMD_TREE_CONNECT:
 		return PHASE_TREE_CONNECT;
 	default:
 		return PHASE_ANY;
 	}
 }
 
-static void conclude_note(struct correlator *c, struct note *n)
+static void conclude_note(struct correlator *c, const struct note *n)
 {
 	struct smb_conn *k = conn_by_pid(c, n->pid);
+	struct note_key key = { .pid = n->pid, .session_id = n->session_id };
 	struct diagnosis d;
-	struct note status;
+	struct note other;
 
 	memset(&d, 0, sizeof(d));
 	d.ts_ns = n->ts;
 	d.pid = n->pid;
 	copy_str(d.comm, sizeof(d.comm), n->comm);
 	d.rc = n->rc;
-	n->used = false;
 	add_lacked(&d.ev, "fexit hooks");
 	switch (n->kind) {
 	case NOTE_CONNECT:
@@ -1000,22 +823,22 @@ static void conclude_note(struct correlator *c, struct note *n)
 		return;
 	case NOTE_TREE:
 		d.phase = PHASE_TREE_CONNECT;
-		d.command = 3;
+		d.command = SMB2_CMD_TREE_CONNECT;
 		copy_str(d.unc, sizeof(d.unc), n->text);
-		if (note_take(c, NOTE_STATUS, n->pid, 3, &status))
-			apply_status_note(&d, &status);
+		key.kind = NOTE_STATUS;
+		key.command = SMB2_CMD_TREE_CONNECT;
+		if (notes_take(&c->notes, &key, &other))
+			apply_status_note(&d, &other);
 		break;
 	case NOTE_STATUS:
 		d.phase = command_phase(n->command);
 		d.command = n->command;
 		apply_status_note(&d, n);
-		if (d.phase == PHASE_TREE_CONNECT) {
-			struct note tree;
-
-			if (note_take(c, NOTE_TREE, n->pid, -1, &tree)) {
-				copy_str(d.unc, sizeof(d.unc), tree.text);
-				d.rc = tree.rc;
-			}
+		key.kind = NOTE_TREE;
+		key.command = -1;
+		if (d.phase == PHASE_TREE_CONNECT && notes_take(&c->notes, &key, &other)) {
+			copy_str(d.unc, sizeof(d.unc), other.text);
+			d.rc = other.rc;
 		}
 		break;
 	}
@@ -1026,89 +849,103 @@ static void conclude_note(struct correlator *c, struct note *n)
 	conclude(c, &d);
 }
 
-static void settle_notes(struct correlator *c, uint64_t now, bool all)
+static void conclude_oldest_note(struct correlator *c)
 {
-	for (size_t i = 0; i < c->cfg.max_notes; i++) {
-		struct note *n = &c->notes[i];
+	struct note *oldest = notes_oldest(&c->notes);
+	struct note n;
 
-		if (n->used && (all || n->ts + c->cfg.settle_ns <= now))
-			conclude_note(c, n);
-	}
+	if (!oldest)
+		return;
+	n = *oldest;
+	notes_pop(&c->notes); /* before concluding: it may take other notes */
+	conclude_note(c, &n);
 }
 
-static void expire(struct correlator *c, uint64_t now, bool all)
+/* Notes whose settle time has come by now (all of them at the end). */
+static void settle_notes(struct correlator *c, bool all)
 {
-	for (int i = 0; i < MAX_DEDUP; i++)
-		if (c->dedup[i].used && (all || c->dedup[i].first_ts + c->cfg.dedup_ns <= now))
-			dedup_close(c, &c->dedup[i]);
-	if (all)
-		return;
-	for (size_t i = 0; i < c->cfg.max_socks; i++) {
-		struct sock_track *t = &c->socks[i];
-		uint64_t keep = t->closed ? JOIN_WINDOW_NS : c->cfg.idle_ns;
+	struct note *n;
 
-		if (t->used && t->last_ts + keep <= now)
-			t->used = false;
+	while ((n = notes_oldest(&c->notes)) && (all || n->ts + c->cfg.settle_ns <= c->now))
+		conclude_oldest_note(c);
+}
+
+/*
+ * Frees what lookups would treat as gone anyway: memory only, no effect on
+ * any diagnosis. Walks from the least recently used end.
+ */
+static void sweep(struct correlator *c)
+{
+	uint32_t i;
+
+	while ((i = lru_oldest(&c->sock_lru)) != SLOT_NONE && !sock_alive(c, &c->socks[i]))
+		sock_drop(c, i);
+	for (i = lru_oldest(&c->conn_lru); i != SLOT_NONE;) {
+		uint32_t prev = c->conn_lru.prev[i];
+		struct smb_conn *k = &c->conns[i];
+
+		if (k->last_ts + c->cfg.idle_ns > c->now)
+			break; /* LRU order: all the rest are more recent */
+		if (!conn_alive(c, k))
+			conn_drop(c, k);
+		i = prev;
 	}
-	for (size_t i = 0; i < c->cfg.max_conns; i++)
-		if (c->conns[i].used && c->conns[i].last_ts + c->cfg.idle_ns <= now)
-			c->conns[i].used = false;
+	c->next_sweep = c->now + NS_PER_S;
+}
+
+/* Stream time moves to ts: what was due before it happens first. */
+static void advance(struct correlator *c, uint64_t ts)
+{
+	if (ts > c->now)
+		c->now = ts;
+	settle_notes(c, false);
+	if (c->now >= c->next_sweep)
+		sweep(c);
 }
 
 /* ---- ordering: hold events briefly and release them by timestamp ---- */
 
 static void release_until(struct correlator *c, uint64_t limit, bool all)
 {
-	size_t n = 0;
+	const struct smbw_event *e;
 
-	while (n < c->nheld && (all || c->held[n].ts_ns <= limit)) {
-		if (c->held[n].ts_ns > c->now)
-			c->now = c->held[n].ts_ns;
-		dispatch(c, &c->held[n]);
-		n++;
-		settle_notes(c, c->now, false);
-	}
-	if (n) {
-		memmove(c->held, c->held + n, (c->nheld - n) * sizeof(*c->held));
-		c->nheld -= n;
+	while ((e = reorder_peek(&c->held)) && (all || e->ts_ns <= limit)) {
+		advance(c, e->ts_ns);
+		dispatch(c, e);
+		reorder_pop(&c->held);
 	}
 }
 
 void correlator_feed(struct correlator *c, const struct smbw_event *e)
 {
-	size_t i;
-
 	c->stats.events++;
-	if (c->nheld == REORDER_CAP)
-		release_until(c, c->held[0].ts_ns, false); /* full: the oldest cannot wait */
-	i = c->nheld;
-	while (i > 0 && c->held[i - 1].ts_ns > e->ts_ns)
-		i--;
-	if (i < c->nheld) {
-		c->stats.reordered++;
-		memmove(c->held + i + 1, c->held + i, (c->nheld - i) * sizeof(*c->held));
+	if (reorder_full(&c->held)) {
+		/* a burst beyond the buffer: the oldest cannot wait its full window */
+		c->stats.early_released++;
+		release_until(c, reorder_peek(&c->held)->ts_ns, false);
 	}
-	c->held[i] = *e;
-	c->nheld++;
+	reorder_push(&c->held, e);
 	if (e->ts_ns > c->high_ts)
 		c->high_ts = e->ts_ns;
 	if (c->high_ts > c->cfg.reorder_ns)
 		release_until(c, c->high_ts - c->cfg.reorder_ns, false);
 }
 
+/*
+ * Live only: the clock moved with no event. Stream time may only move to what
+ * can no longer be preceded by a held event (now - reorder_ns), exactly as the
+ * next event would move it in a replay.
+ */
 void correlator_tick(struct correlator *c, uint64_t now_ns)
 {
-	if (now_ns > c->cfg.reorder_ns)
-		release_until(c, now_ns - c->cfg.reorder_ns, false);
-	if (now_ns > c->now)
-		c->now = now_ns;
-	settle_notes(c, c->now, false);
-	expire(c, c->now, false);
+	if (now_ns <= c->cfg.reorder_ns)
+		return;
+	release_until(c, now_ns - c->cfg.reorder_ns, false);
+	advance(c, now_ns - c->cfg.reorder_ns);
 }
 
 void correlator_finish(struct correlator *c)
 {
 	release_until(c, 0, true);
-	settle_notes(c, c->now, true);
-	expire(c, c->now, true);
+	settle_notes(c, true);
 }

@@ -31,6 +31,8 @@ struct evidence {
 	uint32_t kdc_resets;       /* TCP resets on port 88 around the failure */
 	uint32_t kdc_retransmits;
 	bool status_seen;          /* the raw NT status was seen (smb3_cmd_err) */
+	bool session_refused;      /* an RFC 1002 negative session response came */
+	uint8_t refusal_code;      /* its error code (0x80-0x83) */
 	char lacked[96];           /* which evidence was missing, e.g. "fexit hooks" */
 };
 

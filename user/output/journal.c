@@ -67,6 +67,9 @@ int journal_diagnosis(const struct diagnosis *d)
 			    "SMB_SYN_ANSWERED=%d", d->ev.syn_answered,
 			    "SMB_RESET_BY=%s", reset_side_name(d->ev.reset),
 			    "SMB_RECONNECTS=%u", d->ev.reconnects,
+			    "SMB_CLIENT_SIGNING=%s", client_signing_name(d->flags),
+			    "SMB_SERVER_SIGNING=%s", server_signing_name(d->flags),
+			    "SMB_SESSION_REFUSED_CODE=%u", d->ev.refusal_code,
 			    "SMB_LACKED=%s", d->ev.lacked,
 			    "SMB_PID=%u", d->pid, "SMB_COMM=%.*s", (int)sizeof(d->comm), d->comm,
 			    "SMB_HINT=%s", ci->hint, NULL);

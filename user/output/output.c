@@ -84,6 +84,12 @@ static void text_details(struct strbuf *sb, const struct diagnosis *d)
 		sb_printf(sb, ", bad signatures %u", ev->signature_failures);
 	if (ev->spnego_seen)
 		sb_printf(sb, ", kerberos upcall rc %d", ev->spnego_rc);
+	if (ev->session_refused)
+		sb_printf(sb, ", turned away (RFC 1002 negative session response 0x%02x)",
+			  ev->refusal_code);
+	if (client_signing_name(d->flags)[0])
+		sb_printf(sb, ", signing: client %s, server %s", client_signing_name(d->flags),
+			  server_signing_name(d->flags));
 	if (ev->kdc_resets || ev->kdc_retransmits)
 		sb_printf(sb, ", KDC resets %u retransmits %u", ev->kdc_resets, ev->kdc_retransmits);
 	if (d->pid)
@@ -129,6 +135,12 @@ static void json_evidence(struct json *j, const struct diagnosis *d)
 	json_uint(&e, "signature_failures", ev->signature_failures);
 	if (ev->spnego_seen)
 		json_int(&e, "kerberos_upcall_rc", ev->spnego_rc);
+	if (ev->session_refused)
+		json_uint(&e, "session_refused_code", ev->refusal_code);
+	if (client_signing_name(d->flags)[0]) {
+		json_str(&e, "client_signing", client_signing_name(d->flags));
+		json_str(&e, "server_signing", server_signing_name(d->flags));
+	}
 	json_uint(&e, "kdc_resets", ev->kdc_resets);
 	json_uint(&e, "kdc_retransmits", ev->kdc_retransmits);
 	json_str(&e, "lacked", ev->lacked);

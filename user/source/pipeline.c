@@ -43,32 +43,50 @@ int pipeline_feed(struct pipeline *p, const void *data, size_t size)
 	return 0;
 }
 
-static void on_diagnosis(void *ctx, const struct diagnosis *d)
+static void on_folded(void *ctx, const struct diagnosis *d)
 {
 	struct pipeline *p = ctx;
 
 	output_diagnosis(p->out, d);
 }
 
-int pipeline_init(struct pipeline *p, struct output *out, bool show_events)
+static void on_diagnosis(void *ctx, const struct diagnosis *d)
 {
+	struct pipeline *p = ctx;
+
+	fold_put(&p->fold, d);
+}
+
+int pipeline_init(struct pipeline *p, struct output *out, bool show_events,
+		  const struct portset *ports)
+{
+	struct correlator_config cfg;
+
 	memset(p, 0, sizeof(*p));
 	p->out = out;
 	p->show_events = show_events;
-	p->corr = correlator_new(NULL, on_diagnosis, p);
+	correlator_default_config(&cfg);
+	if (ports && ports->n)
+		cfg.ports = *ports;
+	fold_init(&p->fold, PIPELINE_FOLD_NS, on_folded, p);
+	p->corr = correlator_new(&cfg, on_diagnosis, p);
 	return p->corr ? 0 : -ENOMEM;
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t now_ns)
 {
-	if (p->corr)
-		correlator_tick(p->corr, now_ns);
+	if (!p->corr)
+		return;
+	correlator_tick(p->corr, now_ns);
+	fold_tick(&p->fold, correlator_now(p->corr)); /* the stream's clock, as in a replay */
 }
 
 void pipeline_finish(struct pipeline *p)
 {
-	if (p->corr)
-		correlator_finish(p->corr);
+	if (!p->corr)
+		return;
+	correlator_finish(p->corr);
+	fold_finish(&p->fold);
 }
 
 void pipeline_free(struct pipeline *p)

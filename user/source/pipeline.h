@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The data path after the source: validate -> record -> show raw evidence ->
- * correlate and classify -> output diagnoses. The ring buffer callback and
+ * correlate and classify -> fold repeats -> output diagnoses. The ring buffer callback and
  * the replay reader both feed records here, so both run the same code.
  */
 #ifndef SMBW_PIPELINE_H
@@ -10,23 +10,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fold.h"
 #include "output.h"
+#include "portset.h"
 #include "recfile.h"
 
 struct correlator;
+
+/* Identical failures within this window are folded into one summary with a count. */
+#define PIPELINE_FOLD_NS (60ull * 1000000000ull)
 
 struct pipeline {
 	struct output *out;
 	bool show_events;
 	struct rec_writer *rec;     /* NULL unless --record */
 	struct correlator *corr;    /* NULL: no diagnoses (raw events only) */
+	struct fold fold;           /* after classification, before output */
 	uint64_t events;
 	uint64_t malformed;         /* wrong size or ABI: counted, reported, skipped */
 	uint64_t unknown;           /* event types this version does not know */
 	uint64_t record_errors;
 };
 
-int pipeline_init(struct pipeline *p, struct output *out, bool show_events);
+/* ports: the watched ports (NULL: the defaults), as the kernel side was told. */
+int pipeline_init(struct pipeline *p, struct output *out, bool show_events,
+		  const struct portset *ports);
 /* Returns 0, or -EIO when recording failed (the caller stops: nothing is lost silently). */
 int pipeline_feed(struct pipeline *p, const void *data, size_t size);
 /* Let time-based conclusions (no reply, expiry) happen with no new event. */

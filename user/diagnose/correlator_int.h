@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The correlator's state, shared by its parts (correlator.c, evidence.c) only. */
+#ifndef SMBW_CORRELATOR_INT_H
+#define SMBW_CORRELATOR_INT_H
+
+#include "correlator.h"
+#include "notes.h"
+#include "reorder.h"
+#include "table.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+#define MAX_SOCKS_PER_CONN 4
+/* A TCP socket belongs to a failure if it was active this close to it. */
+#define JOIN_WINDOW_NS (120 * NS_PER_S)
+#define KDC_PORT 88
+
+/* A client-side TCP connection to a watched port, as the kernel showed it. */
+struct sock_track {
+	uint64_t sock;
+	struct smbw_addr local, remote;
+	uint32_t pid;
+	uint64_t first_ts, syn_ts, est_ts, last_ts;
+	uint32_t retransmits, syn_retransmits;
+	enum reset_side reset;
+	bool established, closed;
+	uint32_t conn, conn_gen; /* the SMB connection that claimed it (slot, generation) */
+};
+
+/* One cifs TCP_Server_Info: an SMB connection and the mounts on it. */
+struct smb_conn {
+	uint64_t server, conn_id;
+	uint32_t gen; /* bumped at every reuse of the slot: stale links see it */
+	uint64_t socks[MAX_SOCKS_PER_CONN];
+	int nsocks;
+	char host[SMBW_HOST_LEN];
+	struct smbw_addr addr;
+	char unc[SMBW_UNC_LEN], user[SMBW_NAME_LEN], domain[SMBW_NAME_LEN];
+	uint32_t pid;
+	char comm[SMBW_COMM_LEN];
+	uint64_t first_ts, last_ts;
+	uint16_t dialect;
+	uint32_t sectype;
+	uint32_t negotiate_flags; /* SMBW_F_* of the last negotiate (signing) */
+	bool established; /* a tree connect other than IPC$ worked: a mount stands */
+	uint32_t reconnects, signature_failures;
+	/* evidence of earlier sockets of this connection (reconnects) */
+	uint32_t carried_retransmits;
+	enum reset_side carried_reset;
+	int32_t spnego_rc;
+	bool spnego_seen, used;
+	bool session_refused;  /* RFC 1002 negative session response */
+	uint8_t refusal_code;
+};
+
+struct correlator {
+	struct correlator_config cfg;
+	diagnosis_fn fn;
+	void *ctx;
+	struct reorder held;
+	uint64_t high_ts;    /* newest timestamp seen */
+	uint64_t now;        /* stream time: everything up to it has been dispatched */
+	uint64_t next_sweep; /* when expired entries are next freed (memory only) */
+	struct sock_track *socks;
+	struct lru sock_lru;
+	struct u64map by_sock;
+	struct smb_conn *conns;
+	struct lru conn_lru;
+	struct u64map by_server, by_conn_id, by_pid;
+	uint32_t next_gen;
+	struct notes notes;
+	struct correlator_stats stats;
+};
+
+/* evidence.c */
+struct sock_track *sock_find(struct correlator *c, uint64_t sock);
+void add_lacked(struct evidence *ev, const char *what);
+void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d);
+void kdc_evidence(struct correlator *c, struct diagnosis *d);
+/* TCP evidence of a connect that failed before cifs had a server object; returns the port tried. */
+uint16_t connect_evidence(struct correlator *c, struct diagnosis *d, uint32_t pid);
+
+#endif

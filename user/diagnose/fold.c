@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "fold.h"
+
+void fold_init(struct fold *f, uint64_t window_ns, diagnosis_fn fn, void *ctx)
+{
+	memset(f, 0, sizeof(*f));
+	f->window_ns = window_ns;
+	f->fn = fn;
+	f->ctx = ctx;
+}
+
+static void hand_on(struct fold *f, const struct diagnosis *d)
+{
+	f->out++;
+	f->fn(f->ctx, d);
+}
+
+static bool same_failure(const struct diagnosis *a, const struct diagnosis *b)
+{
+	return a->cause == b->cause && a->ipc == b->ipc && !strcmp(a->server, b->server) &&
+	       !strcmp(a->unc, b->unc) && !strcmp(a->user, b->user);
+}
+
+static void close_slot(struct fold *f, struct fold_slot *s)
+{
+	if (s->absorbed) {
+		struct diagnosis d = s->last;
+
+		d.repeat = true;
+		d.count = s->absorbed;
+		hand_on(f, &d);
+	}
+	s->used = false;
+}
+
+void fold_tick(struct fold *f, uint64_t now_ns)
+{
+	for (int i = 0; i < FOLD_SLOTS; i++) {
+		struct fold_slot *s = &f->slot[i];
+
+		if (s->used && s->first.ts_ns + f->window_ns <= now_ns)
+			close_slot(f, s);
+	}
+}
+
+void fold_put(struct fold *f, const struct diagnosis *in)
+{
+	struct fold_slot *free_slot = NULL, *oldest = NULL;
+	struct diagnosis d = *in;
+
+	if (!d.count)
+		d.count = 1;
+	if (!f->window_ns) {
+		hand_on(f, &d);
+		return;
+	}
+	fold_tick(f, d.ts_ns); /* windows that ended before this one are closed first */
+	for (int i = 0; i < FOLD_SLOTS; i++) {
+		struct fold_slot *s = &f->slot[i];
+
+		if (!s->used) {
+			if (!free_slot)
+				free_slot = s;
+			continue;
+		}
+		if (same_failure(&s->first, &d)) {
+			s->absorbed += d.count;
+			s->last = d;
+			return;
+		}
+		if (!oldest || s->first.ts_ns < oldest->first.ts_ns)
+			oldest = s;
+	}
+	if (!free_slot) {
+		close_slot(f, oldest);
+		free_slot = oldest;
+	}
+	free_slot->used = true;
+	free_slot->first = d;
+	free_slot->absorbed = 0;
+	hand_on(f, &d);
+}
+
+void fold_finish(struct fold *f)
+{
+	for (int i = 0; i < FOLD_SLOTS; i++)
+		if (f->slot[i].used)
+			close_slot(f, &f->slot[i]);
+}
