@@ -21,7 +21,7 @@ void correlator_default_config(struct correlator_config *cfg)
 	cfg->settle_ns = 2 * NS_PER_S;
 	cfg->idle_ns = 600 * NS_PER_S;
 	cfg->max_socks = 1024;
-	cfg->max_conns = 1024;
+	cfg->max_conns = 256; /* servers mounted at once; the least recently active goes first */
 	cfg->max_notes = 256;
 	cfg->reorder_cap = 4096;
 	portset_defaults(&cfg->ports);

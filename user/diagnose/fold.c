@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fold.h"
+#include "strutil.h"
 
 void fold_init(struct fold *f, uint64_t window_ns, diagnosis_fn fn, void *ctx)
 {
@@ -17,10 +18,10 @@ static void hand_on(struct fold *f, const struct diagnosis *d)
 	f->fn(f->ctx, d);
 }
 
-static bool same_failure(const struct diagnosis *a, const struct diagnosis *b)
+static bool same_failure(const struct fold_slot *s, const struct diagnosis *d)
 {
-	return a->cause == b->cause && a->ipc == b->ipc && !strcmp(a->server, b->server) &&
-	       !strcmp(a->unc, b->unc) && !strcmp(a->user, b->user);
+	return s->cause == d->cause && s->ipc == d->ipc && !strcmp(s->server, d->server) &&
+	       !strcmp(s->unc, d->unc) && !strcmp(s->user, d->user);
 }
 
 static void close_slot(struct fold *f, struct fold_slot *s)
@@ -40,7 +41,7 @@ void fold_tick(struct fold *f, uint64_t now_ns)
 	for (int i = 0; i < FOLD_SLOTS; i++) {
 		struct fold_slot *s = &f->slot[i];
 
-		if (s->used && s->first.ts_ns + f->window_ns <= now_ns)
+		if (s->used && s->first_ts + f->window_ns <= now_ns)
 			close_slot(f, s);
 	}
 }
@@ -65,12 +66,12 @@ void fold_put(struct fold *f, const struct diagnosis *in)
 				free_slot = s;
 			continue;
 		}
-		if (same_failure(&s->first, &d)) {
+		if (same_failure(s, &d)) {
 			s->absorbed += d.count;
 			s->last = d;
 			return;
 		}
-		if (!oldest || s->first.ts_ns < oldest->first.ts_ns)
+		if (!oldest || s->first_ts < oldest->first_ts)
 			oldest = s;
 	}
 	if (!free_slot) {
@@ -78,7 +79,12 @@ void fold_put(struct fold *f, const struct diagnosis *in)
 		free_slot = oldest;
 	}
 	free_slot->used = true;
-	free_slot->first = d;
+	free_slot->cause = d.cause;
+	free_slot->ipc = d.ipc;
+	copy_str(free_slot->server, sizeof(free_slot->server), d.server);
+	copy_str(free_slot->unc, sizeof(free_slot->unc), d.unc);
+	copy_str(free_slot->user, sizeof(free_slot->user), d.user);
+	free_slot->first_ts = d.ts_ns;
 	free_slot->absorbed = 0;
 	hand_on(f, &d);
 }

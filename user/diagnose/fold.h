@@ -21,9 +21,13 @@ typedef void (*diagnosis_fn)(void *ctx, const struct diagnosis *d);
 #define FOLD_SLOTS 128
 
 struct fold_slot {
-	struct diagnosis first;
-	struct diagnosis last;
-	uint32_t absorbed; /* failures folded after the first */
+	/* what makes two failures the same, and when the window opened */
+	enum cause_id cause;
+	bool ipc;
+	char server[SMBW_HOST_LEN], unc[SMBW_UNC_LEN], user[SMBW_NAME_LEN];
+	uint64_t first_ts;
+	struct diagnosis last; /* the summary carries the latest one's details */
+	uint32_t absorbed;     /* failures folded after the first */
 	bool used;
 };
 

@@ -1,16 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reorder.h"
 
-int reorder_init(struct reorder *r, size_t cap)
+/* Events in flight are few but for bursts: start small, so that memory follows the load. */
+#define REORDER_START 64
+
+int reorder_init(struct reorder *r, size_t max_cap)
 {
-	r->ring = calloc(cap, sizeof(*r->ring));
-	r->cap = cap;
+	r->max_cap = max_cap;
+	r->cap = max_cap < REORDER_START ? max_cap : REORDER_START;
+	r->ring = calloc(r->cap, sizeof(*r->ring));
 	r->head = r->n = 0;
 	r->reordered = 0;
 	return r->ring ? 0 : -ENOMEM;
+}
+
+/* Doubles the ring, its events moved to the start in order. */
+static int grow(struct reorder *r)
+{
+	size_t cap = r->cap * 2 > r->max_cap ? r->max_cap : r->cap * 2;
+	struct smbw_event *ring = malloc(cap * sizeof(*ring));
+	size_t first;
+
+	if (!ring)
+		return -ENOMEM;
+	first = r->cap - r->head < r->n ? r->cap - r->head : r->n;
+	memcpy(ring, r->ring + r->head, first * sizeof(*ring));
+	memcpy(ring + first, r->ring, (r->n - first) * sizeof(*ring));
+	free(r->ring);
+	r->ring = ring;
+	r->cap = cap;
+	r->head = 0;
+	return 0;
+}
+
+bool reorder_full(struct reorder *r)
+{
+	if (r->n < r->cap)
+		return false;
+	return r->cap == r->max_cap || grow(r) != 0; /* no memory: held no longer */
 }
 
 void reorder_free(struct reorder *r)

@@ -16,15 +16,14 @@
 struct reorder {
 	struct smbw_event *ring;
 	size_t cap, head, n; /* head: the oldest held event */
+	size_t max_cap;      /* the ring grows to this on bursts, from a few pages */
 	uint64_t reordered;  /* events that arrived after a newer one */
 };
 
-int reorder_init(struct reorder *r, size_t cap);
+int reorder_init(struct reorder *r, size_t max_cap);
 void reorder_free(struct reorder *r);
-static inline bool reorder_full(const struct reorder *r)
-{
-	return r->n == r->cap;
-}
+/* Full at its largest size (it grows first while it can). */
+bool reorder_full(struct reorder *r);
 /* Insert in timestamp order (equal timestamps keep their arrival order). Not when full. */
 void reorder_push(struct reorder *r, const struct smbw_event *e);
 /* The oldest held event, or NULL. */
