@@ -308,6 +308,16 @@ static int live_setup(struct live *lv, const struct options *o)
 	return 0;
 }
 
+static void describe_pipeline(const struct pipeline *p, int verbose)
+{
+	char buf[512];
+
+	if (!verbose)
+		return;
+	pipeline_describe(p, buf, sizeof(buf));
+	fprintf(stderr, "smbwatch: %s\n", buf);
+}
+
 static void live_teardown(struct live *lv)
 {
 	uint64_t drops = lv->loader ? loader_drops(lv->loader) : 0;
@@ -321,6 +331,7 @@ static void live_teardown(struct live *lv)
 		     (unsigned long long)lv->pipe.malformed, (unsigned long long)lv->pipe.unknown);
 	fprintf(stderr, "smbwatch: stopped: %llu events, %llu dropped\n",
 		(unsigned long long)lv->pipe.events, (unsigned long long)drops);
+	describe_pipeline(&lv->pipe, lv->opts->verbose);
 	pipeline_free(&lv->pipe);
 	output_free(&lv->out);
 }
@@ -368,6 +379,7 @@ int agent_run_replay(const struct options *o)
 		pipeline_feed(&pipe, &e, sizeof(e));
 	/* What was read before a bad record is still diagnosed and shown. */
 	pipeline_finish(&pipe);
+	describe_pipeline(&pipe, o->verbose);
 	pipeline_free(&pipe);
 	if (r < 0)
 		fail("%s (%llu records before it were replayed)", err,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "correlator.h"
@@ -87,6 +88,26 @@ void pipeline_finish(struct pipeline *p)
 		return;
 	correlator_finish(p->corr);
 	fold_finish(&p->fold);
+}
+
+void pipeline_describe(const struct pipeline *p, char *buf, size_t n)
+{
+	struct correlator_stats st;
+
+	if (!p->corr) {
+		snprintf(buf, n, "no correlation");
+		return;
+	}
+	correlator_get_stats(p->corr, &st);
+	snprintf(buf, n,
+		 "%llu diagnoses (%llu lines after folding); %llu events reordered, %llu released "
+		 "early (burst), evicted %llu sockets %llu connections %llu notes, %llu reused "
+		 "kernel addresses, %llu connections torn down, %llu normal events ignored",
+		 (unsigned long long)st.diagnoses, (unsigned long long)p->fold.out,
+		 (unsigned long long)st.reordered, (unsigned long long)st.early_released,
+		 (unsigned long long)st.evicted_socks, (unsigned long long)st.evicted_conns,
+		 (unsigned long long)st.evicted_notes, (unsigned long long)st.reused,
+		 (unsigned long long)st.released, (unsigned long long)st.ignored);
 }
 
 void pipeline_free(struct pipeline *p)

@@ -40,6 +40,8 @@ int pipeline_feed(struct pipeline *p, const void *data, size_t size);
 /* Let time-based conclusions (no reply, expiry) happen with no new event. */
 void pipeline_tick(struct pipeline *p, uint64_t now_ns);
 void pipeline_finish(struct pipeline *p);
+/* "N diagnoses; reordered N, ..." : what the correlator had to do, for -v and bug reports. */
+void pipeline_describe(const struct pipeline *p, char *buf, size_t n);
 void pipeline_free(struct pipeline *p);
 
 #endif
