@@ -334,7 +334,7 @@ static void test_repeated_failures_fold_into_a_count(void **state)
 {
 	struct fixture *f = *state;
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 7; i++) {
 		uint64_t t = (uint64_t)(1 + i) * SEC;
 
 		connected(f, t, 100 + i, SRV1 + i, SOCK1 + i, "fs1", ipv4(10, 0, 0, 5, 445));
@@ -342,11 +342,15 @@ static void test_repeated_failures_fold_into_a_count(void **state)
 		feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, t + 9 * MS, 100 + i, SRV1 + i, -EACCES));
 	}
 	finish(f);
-	assert_int_equal(f->sink.n, 2);
-	assert_false(f->sink.d[0].repeat);
-	assert_int_equal(f->sink.d[0].count, 1);
-	assert_true(f->sink.d[1].repeat);
-	assert_int_equal(f->sink.d[1].count, 4);
+	/* each attempt of the user's on its own, up to the burst, then one summary */
+	assert_int_equal(f->sink.n, FOLD_MOUNT_BURST + 1);
+	for (int i = 0; i < FOLD_MOUNT_BURST; i++) {
+		assert_false(f->sink.d[i].repeat);
+		assert_int_equal(f->sink.d[i].count, 1);
+		assert_int_equal(f->sink.d[i].pid, 100 + i);
+	}
+	assert_true(f->sink.d[FOLD_MOUNT_BURST].repeat);
+	assert_int_equal(f->sink.d[FOLD_MOUNT_BURST].count, 7 - FOLD_MOUNT_BURST);
 }
 
 static void test_reconnect_storm_on_a_mounted_share(void **state)

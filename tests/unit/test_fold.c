@@ -35,6 +35,7 @@ static struct diagnosis failure(uint64_t ts, enum cause_id cause, const char *un
 	memset(&d, 0, sizeof(d));
 	d.ts_ns = ts;
 	d.cause = cause;
+	d.phase = cause == CAUSE_RECONNECT ? PHASE_ANY : PHASE_TREE_CONNECT;
 	strcpy(d.server, "fs1");
 	strcpy(d.unc, unc);
 	strcpy(d.user, "alice");
@@ -46,7 +47,34 @@ static uint32_t total(const struct sink *s)
 	return s->counted;
 }
 
-static void test_repeats_in_the_window_make_one_summary(void **state)
+/* A user who tries the same mount again sees each attempt; a loop of them is folded. */
+static void test_mount_retries_are_reported_then_folded(void **state)
+{
+	struct sink s = { .n = 0 };
+	struct fold f;
+
+	(void)state;
+	fold_init(&f, 60 * SEC, collect, &s);
+	for (int i = 0; i < 8; i++) {
+		struct diagnosis d = failure((uint64_t)(1 + i) * SEC, CAUSE_BAD_CREDENTIALS, "\\\\fs1\\a");
+
+		d.phase = PHASE_SESSION_SETUP;
+		fold_put(&f, &d);
+	}
+	assert_int_equal(s.n, FOLD_MOUNT_BURST); /* one by one, at once */
+	fold_tick(&f, 60 * SEC);
+	assert_int_equal(s.n, FOLD_MOUNT_BURST); /* the window is not over yet */
+	fold_tick(&f, 61 * SEC);
+	assert_int_equal(s.n, FOLD_MOUNT_BURST + 1);
+	for (int i = 0; i < FOLD_MOUNT_BURST; i++)
+		assert_false(s.d[i].repeat);
+	assert_true(s.d[FOLD_MOUNT_BURST].repeat);
+	assert_int_equal(s.d[FOLD_MOUNT_BURST].count, 8 - FOLD_MOUNT_BURST);
+	assert_int_equal(total(&s), 8);
+}
+
+/* What the client does by itself (reconnects) is folded after the first. */
+static void test_reconnect_repeats_make_one_summary(void **state)
 {
 	struct sink s = { .n = 0 };
 	struct fold f;
@@ -54,16 +82,14 @@ static void test_repeats_in_the_window_make_one_summary(void **state)
 	(void)state;
 	fold_init(&f, 60 * SEC, collect, &s);
 	for (int i = 0; i < 5; i++) {
-		struct diagnosis d = failure((uint64_t)(1 + i) * SEC, CAUSE_BAD_CREDENTIALS, "\\\\fs1\\a");
+		struct diagnosis d = failure((uint64_t)(1 + i) * SEC, CAUSE_RECONNECT, "");
 
+		d.phase = PHASE_ANY;
 		fold_put(&f, &d);
 	}
-	assert_int_equal(s.n, 1); /* the first at once */
-	fold_tick(&f, 60 * SEC);
-	assert_int_equal(s.n, 1); /* the window is not over yet */
-	fold_tick(&f, 61 * SEC);
+	assert_int_equal(s.n, 1);
+	fold_finish(&f);
 	assert_int_equal(s.n, 2);
-	assert_false(s.d[0].repeat);
 	assert_true(s.d[1].repeat);
 	assert_int_equal(s.d[1].count, 4);
 	assert_int_equal(total(&s), 5);
@@ -121,6 +147,7 @@ static void test_a_full_table_closes_the_oldest_window(void **state)
 
 		snprintf(unc, sizeof(unc), "\\\\fs1\\s%d", i);
 		d = failure(SEC + (uint64_t)i, CAUSE_BAD_NETWORK_NAME, unc);
+		d.phase = PHASE_ANY; /* folded after the first */
 		fold_put(&f, &d);
 		if (i == 0)
 			fold_put(&f, &d); /* one repeat in the oldest window */
@@ -133,7 +160,8 @@ static void test_a_full_table_closes_the_oldest_window(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_repeats_in_the_window_make_one_summary),
+		cmocka_unit_test(test_mount_retries_are_reported_then_folded),
+		cmocka_unit_test(test_reconnect_repeats_make_one_summary),
 		cmocka_unit_test(test_different_failures_are_not_folded),
 		cmocka_unit_test(test_a_later_diagnosis_closes_an_ended_window),
 		cmocka_unit_test(test_a_full_table_closes_the_oldest_window),

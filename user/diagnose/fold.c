@@ -46,6 +46,12 @@ void fold_tick(struct fold *f, uint64_t now_ns)
 	}
 }
 
+/* How many of a kind go out one by one in a window: mount attempts are the user's own. */
+static uint32_t burst(const struct diagnosis *d)
+{
+	return d->phase == PHASE_ANY ? 1 : FOLD_MOUNT_BURST;
+}
+
 void fold_put(struct fold *f, const struct diagnosis *in)
 {
 	struct fold_slot *free_slot = NULL, *oldest = NULL;
@@ -67,6 +73,11 @@ void fold_put(struct fold *f, const struct diagnosis *in)
 			continue;
 		}
 		if (same_failure(s, &d)) {
+			if (s->passed < burst(&d)) {
+				s->passed++;
+				hand_on(f, &d);
+				return;
+			}
 			s->absorbed += d.count;
 			s->last = d;
 			return;
@@ -85,6 +96,7 @@ void fold_put(struct fold *f, const struct diagnosis *in)
 	copy_str(free_slot->unc, sizeof(free_slot->unc), d.unc);
 	copy_str(free_slot->user, sizeof(free_slot->user), d.user);
 	free_slot->first_ts = d.ts_ns;
+	free_slot->passed = 1;
 	free_slot->absorbed = 0;
 	hand_on(f, &d);
 }

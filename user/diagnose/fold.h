@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Folding repeats, after classification: the first diagnosis of a kind
- * (cause, server, share, user) goes out at once; identical ones within the
- * window are counted, and one summary (repeat = true, count = how many) goes
- * out when the window closes. A reconnect storm makes two lines, not two
- * hundred; the counts still add up to every failure.
+ * Folding repeats, after classification. Within a window, the first
+ * diagnoses of a kind (cause, server, share, user) go out at once, each on its
+ * own: a mount tried again after a failure is a new attempt, reported as such
+ * (up to FOLD_MOUNT_BURST of them). Beyond that, and for what the client does
+ * by itself (reconnects, sessions expiring: beyond the first), identical ones
+ * are counted and one summary (repeat = true, count = how many) goes out when
+ * the window closes. A reconnect storm or an automount loop makes a few lines,
+ * not hundreds; the counts still add up to every failure.
  *
  * Time is the stream's own (diagnosis timestamps, fold_tick): a replay folds
  * exactly as the live run did.
@@ -19,6 +22,8 @@
 typedef void (*diagnosis_fn)(void *ctx, const struct diagnosis *d);
 
 #define FOLD_SLOTS 128
+/* Mount failures of a kind reported one by one per window before folding. */
+#define FOLD_MOUNT_BURST 5
 
 struct fold_slot {
 	/* what makes two failures the same, and when the window opened */
@@ -26,6 +31,7 @@ struct fold_slot {
 	bool ipc;
 	char server[SMBW_HOST_LEN], unc[SMBW_UNC_LEN], user[SMBW_NAME_LEN];
 	uint64_t first_ts;
+	uint32_t passed;       /* went out on their own in this window */
 	struct diagnosis last; /* the summary carries the latest one's details */
 	uint32_t absorbed;     /* failures folded after the first */
 	bool used;
