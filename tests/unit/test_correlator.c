@@ -626,6 +626,28 @@ static void test_a_tick_never_concludes_ahead_of_held_events(void **state)
 	assert_string_equal(f->sink.d[0].ev.lacked, "");
 }
 
+/* Seen on 7.2: a failed SMB1 negotiate, the server released, then its thread reconnects. */
+static void test_a_reconnect_after_teardown_is_not_a_diagnosis(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event n = ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 5 * MS, 100, SRV1,
+				       -EOPNOTSUPP);
+	struct smbw_event rel = ev_base(EV_SMB_SERVER_RELEASED, 1 * SEC + 6 * MS, 100);
+	struct smbw_event r = ev_base(EV_SMB_RECONNECT, 1 * SEC + 7 * MS, 0);
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	n.conn_id = 7;
+	feed(f, n);
+	rel.server = SRV1;
+	rel.conn_id = 7;
+	feed(f, rel);
+	r.conn_id = 7;
+	feed(f, r);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_DIALECT_MISMATCH);
+}
+
 static void test_tables_are_bounded_and_evictions_counted(void **state)
 {
 	struct correlator_config cfg;
@@ -697,6 +719,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_burst_beyond_the_reorder_buffer_degrades_gracefully, setup, teardown),
 		cmocka_unit_test(test_client_sockets_follow_the_configured_ports),
 		cmocka_unit_test_setup_teardown(test_a_tick_never_concludes_ahead_of_held_events, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_a_reconnect_after_teardown_is_not_a_diagnosis, setup,
 						teardown),
 		cmocka_unit_test(test_tables_are_bounded_and_evictions_counted),
 	};

@@ -593,11 +593,24 @@ static void on_command_failed(struct correlator *c, const struct smbw_event *e)
 	add_note(c, NOTE_STATUS, e);
 }
 
+/* A conn_id cifs tore down lately. */
+static bool was_released(const struct correlator *c, uint64_t conn_id)
+{
+	for (int i = 0; conn_id && i < RELEASED_IDS; i++)
+		if (c->released_ids[i] == conn_id)
+			return true;
+	return false;
+}
+
 static void on_reconnect(struct correlator *c, const struct smbw_event *e)
 {
 	struct smb_conn *k = conn_find(c, 0, e->conn_id);
 	struct diagnosis d;
 
+	if (!k && was_released(c, e->conn_id)) {
+		c->stats.ignored++; /* a torn-down connection's last words */
+		return;
+	}
 	if (k && !k->established) {
 		k->reconnects++; /* part of a mount that is failing: evidence, not a cause */
 		return;
@@ -684,11 +697,18 @@ static void on_session_refused(struct correlator *c, const struct smbw_event *e)
 	k->refusal_code = (uint8_t)e->reason;
 }
 
-/* cifs dropped its last reference: the connection and every mount on it are gone. */
+/*
+ * cifs dropped its last reference: the connection and every mount on it are
+ * gone. Its demultiplex thread may still say "reconnect" on its way out
+ * (seen on 7.2 after a failed SMB1 negotiate): its conn_id is remembered.
+ */
 static void on_server_released(struct correlator *c, const struct smbw_event *e)
 {
 	struct smb_conn *k = conn_find(c, e->server, e->conn_id);
+	uint64_t id = e->conn_id ? e->conn_id : k ? k->conn_id : 0;
 
+	if (id)
+		c->released_ids[c->released_next++ % RELEASED_IDS] = id;
 	if (k) {
 		c->stats.released++;
 		conn_drop(c, k);
@@ -707,7 +727,7 @@ static void on_connect_tp(struct correlator *c, const struct smbw_event *e)
 			k->last_ts = e->ts_ns;
 			return;
 		}
-		if (e->rc == -EINTR) {
+		if (e->rc == -EINTR || was_released(c, e->conn_id)) {
 			c->stats.ignored++; /* interrupted by a teardown, not a failure of its own */
 			return;
 		}

@@ -14,6 +14,7 @@
 /* A TCP socket belongs to a failure if it was active this close to it. */
 #define JOIN_WINDOW_NS (120 * NS_PER_S)
 #define KDC_PORT 88
+#define RELEASED_IDS 64
 
 /* A client-side TCP connection to a watched port, as the kernel showed it. */
 struct sock_track {
@@ -69,6 +70,9 @@ struct correlator {
 	struct u64map by_server, by_conn_id, by_pid;
 	uint32_t next_gen;
 	struct notes notes;
+	/* conn_ids cifs tore down lately: the teardown's tail (a last reconnect) is not news */
+	uint64_t released_ids[RELEASED_IDS];
+	unsigned int released_next;
 	struct correlator_stats stats;
 };
 
