@@ -258,75 +258,104 @@ int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *ser
 }
 
 /*
- * kprobe/kretprobe fallback: the kprobe stashes the first five arguments per
- * thread, the kretprobe takes them back and calls the same handler. These
- * functions sleep (network I/O), so the stash is keyed by thread, not CPU.
+ * kprobe/kretprobe fallback: the kprobe stashes the first five arguments, the
+ * kretprobe takes them back and calls the same handler. These functions sleep
+ * (network I/O), so the stash is keyed by thread, not CPU, and by hook:
+ * hooked calls nest in one thread (cifs_setup_session -> cifs_get_spnego_key;
+ * on a signed connection every response of a mount's thread passes
+ * smb2_check_receive -> smb2_verify_signature), and an inner call must not
+ * take the outer call's arguments. LRU: an entry whose kretprobe never ran (a
+ * missed return, a detach in between) ages out instead of filling the map. One
+ * hook re-entered in one thread would still share an entry; none of these
+ * recurses.
  */
+enum stash_hook {
+	STASH_GET_TCP_SESSION = 1,
+	STASH_NEGOTIATE,
+	STASH_SESS_SETUP,
+	STASH_TREE_CONNECT,
+	STASH_SPNEGO,
+	STASH_VERIFY_SIGNATURE,
+};
+
+struct stash_key {
+	__u64 tid;
+	__u32 hook; /* enum stash_hook */
+	__u32 pad;  /* always 0: the key is hashed as bytes */
+};
+
 struct call_args {
 	__u64 arg[5];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct stash_key);
 	__type(value, struct call_args);
 } cifs_call_args SEC(".maps");
 
-static __always_inline int stash_args(struct pt_regs *ctx)
+static __always_inline void stash_put(__u32 hook, const struct call_args *a)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
+	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .hook = hook };
+
+	bpf_map_update_elem(&cifs_call_args, &k, a, BPF_ANY);
+}
+
+/* Copies and forgets this thread's stash for hook; false if there is none. */
+static __always_inline bool stash_take(__u32 hook, struct call_args *out)
+{
+	struct stash_key k = { .tid = bpf_get_current_pid_tgid(), .hook = hook };
+	struct call_args *a = bpf_map_lookup_elem(&cifs_call_args, &k);
+
+	if (!a)
+		return false;
+	*out = *a;
+	bpf_map_delete_elem(&cifs_call_args, &k);
+	return true;
+}
+
+static __always_inline int stash_args(struct pt_regs *ctx, __u32 hook)
+{
 	struct call_args a = {
 		.arg = { PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
 			 PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx) },
 	};
 
-	bpf_map_update_elem(&cifs_call_args, &tid, &a, BPF_ANY);
+	stash_put(hook, &a);
 	return 0;
 }
 
-/* Copies and forgets this thread's stashed arguments; false if there are none. */
-static __always_inline bool take_args(struct call_args *out)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct call_args *a = bpf_map_lookup_elem(&cifs_call_args, &tid);
-
-	if (!a)
-		return false;
-	*out = *a;
-	bpf_map_delete_elem(&cifs_call_args, &tid);
-	return true;
-}
-
-#define KPROBE_PAIR(name, func, call)                                                  \
+/* A kprobe at entry and a kretprobe that calls CALL with the entry's arguments in a.arg[]. */
+#define KPROBE_PAIR(name, func, hook, call)                                            \
 	SEC("kprobe/" #func)                                                           \
 	int BPF_KPROBE(name##_entry)                                                   \
 	{                                                                              \
-		return stash_args(ctx);                                                \
+		return stash_args(ctx, hook);                                          \
 	}                                                                              \
 	SEC("kretprobe/" #func)                                                        \
 	int BPF_KRETPROBE(name##_return, long ret)                                     \
 	{                                                                              \
 		struct call_args a;                                                    \
-		if (!take_args(&a))                                                    \
+		if (!stash_take(hook, &a))                                             \
 			return 0;                                                      \
 		return call;                                                           \
 	}
 
-KPROBE_PAIR(cifs_get_tcp_session_kp, cifs_get_tcp_session,
+KPROBE_PAIR(cifs_get_tcp_session_kp, cifs_get_tcp_session, STASH_GET_TCP_SESSION,
 	    on_get_tcp_session((void *)a.arg[0], (void *)ret))
-KPROBE_PAIR(cifs_negotiate_kp, cifs_negotiate_protocol,
+KPROBE_PAIR(cifs_negotiate_kp, cifs_negotiate_protocol, STASH_NEGOTIATE,
 	    on_negotiate((void *)a.arg[1], (void *)a.arg[2], (int)ret))
-KPROBE_PAIR(cifs_sess_setup_kp, cifs_setup_session,
+KPROBE_PAIR(cifs_sess_setup_kp, cifs_setup_session, STASH_SESS_SETUP,
 	    on_session_setup((void *)a.arg[1], (void *)a.arg[2], (int)ret))
-KPROBE_PAIR(cifs_tree_connect_kp, SMB2_tcon,
+KPROBE_PAIR(cifs_tree_connect_kp, SMB2_tcon, STASH_TREE_CONNECT,
 	    on_tree_connect((void *)a.arg[1], (void *)a.arg[2], (void *)a.arg[3], (int)ret))
-KPROBE_PAIR(cifs_spnego_kp, cifs_get_spnego_key,
+KPROBE_PAIR(cifs_spnego_kp, cifs_get_spnego_key, STASH_SPNEGO,
 	    on_spnego((void *)a.arg[0], (void *)a.arg[1], (void *)ret))
-KPROBE_PAIR(cifs_verify_signature_kp, smb2_verify_signature,
+KPROBE_PAIR(cifs_verify_signature_kp, smb2_verify_signature, STASH_VERIFY_SIGNATURE,
 	    on_verify_signature((void *)a.arg[1], (int)ret))
 
-/* ---- tracepoints: tp_btf, with raw_tp twins that share the handler ---- */
+/* ---- tracepoints: tp_btf, with raw_tp twins that share the handler (TP_TWINS) ---- */
 
 static __always_inline int handle_cmd_err(__u32 tid, __u64 sesid, __u16 cmd, __u32 status, int rc)
 {
@@ -348,17 +377,8 @@ static __always_inline int handle_cmd_err(__u32 tid, __u64 sesid, __u16 cmd, __u
 	return 0;
 }
 
-SEC("tp_btf/smb3_cmd_err")
-int BPF_PROG(cifs_cmd_err_btf, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 status, int rc)
-{
-	return handle_cmd_err(tid, sesid, cmd, status, rc);
-}
-
-SEC("raw_tp/smb3_cmd_err")
-int BPF_PROG(cifs_cmd_err_raw, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 status, int rc)
-{
-	return handle_cmd_err(tid, sesid, cmd, status, rc);
-}
+TP_TWINS(cifs_cmd_err, smb3_cmd_err, handle_cmd_err(tid, sesid, cmd, status, rc), __u32 tid,
+	 __u64 sesid, __u16 cmd, __u64 mid, __u32 status, int rc)
 
 static __always_inline int handle_tcon(__u32 tid, __u64 sesid, const char *unc, int rc)
 {
@@ -375,17 +395,8 @@ static __always_inline int handle_tcon(__u32 tid, __u64 sesid, const char *unc, 
 	return 0;
 }
 
-SEC("tp_btf/smb3_tcon")
-int BPF_PROG(cifs_tcon_tp_btf, unsigned int xid, __u32 tid, __u64 sesid, const char *unc, int rc)
-{
-	return handle_tcon(tid, sesid, unc, rc);
-}
-
-SEC("raw_tp/smb3_tcon")
-int BPF_PROG(cifs_tcon_tp_raw, unsigned int xid, __u32 tid, __u64 sesid, const char *unc, int rc)
-{
-	return handle_tcon(tid, sesid, unc, rc);
-}
+TP_TWINS(cifs_tcon_tp, smb3_tcon, handle_tcon(tid, sesid, unc, rc), unsigned int xid, __u32 tid,
+	 __u64 sesid, const char *unc, int rc)
 
 static __always_inline int handle_connect(__u16 type, const char *host, __u64 conn_id,
 					  const struct __kernel_sockaddr_storage *dst, int rc)
@@ -402,33 +413,12 @@ static __always_inline int handle_connect(__u16 type, const char *host, __u64 co
 	return 0;
 }
 
-SEC("tp_btf/smb3_connect_done")
-int BPF_PROG(cifs_connect_done_btf, const char *host, __u64 conn_id,
-	     const struct __kernel_sockaddr_storage *dst)
-{
-	return handle_connect(EV_SMB_CONNECT_DONE, host, conn_id, dst, 0);
-}
-
-SEC("raw_tp/smb3_connect_done")
-int BPF_PROG(cifs_connect_done_raw, const char *host, __u64 conn_id,
-	     const struct __kernel_sockaddr_storage *dst)
-{
-	return handle_connect(EV_SMB_CONNECT_DONE, host, conn_id, dst, 0);
-}
-
-SEC("tp_btf/smb3_connect_err")
-int BPF_PROG(cifs_connect_err_btf, const char *host, __u64 conn_id,
-	     const struct __kernel_sockaddr_storage *dst, int rc)
-{
-	return handle_connect(EV_SMB_CONNECT_FAILED, host, conn_id, dst, rc);
-}
-
-SEC("raw_tp/smb3_connect_err")
-int BPF_PROG(cifs_connect_err_raw, const char *host, __u64 conn_id,
-	     const struct __kernel_sockaddr_storage *dst, int rc)
-{
-	return handle_connect(EV_SMB_CONNECT_FAILED, host, conn_id, dst, rc);
-}
+TP_TWINS(cifs_connect_done, smb3_connect_done,
+	 handle_connect(EV_SMB_CONNECT_DONE, host, conn_id, dst, 0), const char *host,
+	 __u64 conn_id, const struct __kernel_sockaddr_storage *dst)
+TP_TWINS(cifs_connect_err, smb3_connect_err,
+	 handle_connect(EV_SMB_CONNECT_FAILED, host, conn_id, dst, rc), const char *host,
+	 __u64 conn_id, const struct __kernel_sockaddr_storage *dst, int rc)
 
 static __always_inline int handle_reconnect(__u64 conn_id, const char *host)
 {
@@ -442,17 +432,8 @@ static __always_inline int handle_reconnect(__u64 conn_id, const char *host)
 	return 0;
 }
 
-SEC("tp_btf/smb3_reconnect")
-int BPF_PROG(cifs_reconnect_btf, __u64 currmid, __u64 conn_id, const char *host)
-{
-	return handle_reconnect(conn_id, host);
-}
-
-SEC("raw_tp/smb3_reconnect")
-int BPF_PROG(cifs_reconnect_raw, __u64 currmid, __u64 conn_id, const char *host)
-{
-	return handle_reconnect(conn_id, host);
-}
+TP_TWINS(cifs_reconnect, smb3_reconnect, handle_reconnect(conn_id, host), __u64 currmid,
+	 __u64 conn_id, const char *host)
 
 static __always_inline int handle_ses_expired(__u32 tid, __u64 sesid, __u16 cmd)
 {
@@ -467,17 +448,8 @@ static __always_inline int handle_ses_expired(__u32 tid, __u64 sesid, __u16 cmd)
 	return 0;
 }
 
-SEC("tp_btf/smb3_ses_expired")
-int BPF_PROG(cifs_ses_expired_btf, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
-{
-	return handle_ses_expired(tid, sesid, cmd);
-}
-
-SEC("raw_tp/smb3_ses_expired")
-int BPF_PROG(cifs_ses_expired_raw, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
-{
-	return handle_ses_expired(tid, sesid, cmd);
-}
+TP_TWINS(cifs_ses_expired, smb3_ses_expired, handle_ses_expired(tid, sesid, cmd), __u32 tid,
+	 __u64 sesid, __u16 cmd, __u64 mid)
 
 /* 6.12+: smb3_key_expired(hostname, username, conn_id, addr, rc) */
 SEC("tp_btf/smb3_key_expired")

@@ -85,6 +85,26 @@ static __always_inline struct smbw_event *event_reserve(__u16 type)
 	return e;
 }
 
+/*
+ * A tracepoint's two entry points, generated from one line: NAME_btf
+ * (SEC "tp_btf/TP", preferred) and NAME_raw (SEC "raw_tp/TP", the fallback
+ * where BTF-typed tracepoints cannot attach), both returning CALL. The
+ * arguments follow CALL, as BPF_PROG takes them. CALL must read through
+ * BPF_CORE_READ only, so that it is valid in either context. The loader's
+ * hook table names the pair by NAME (user/kernel/loader.c, TP_TWINS).
+ */
+#define TP_TWINS(name, tp, call, args...)                                                  \
+	SEC("tp_btf/" #tp)                                                                 \
+	int BPF_PROG(name##_btf, args)                                                     \
+	{                                                                                  \
+		return call;                                                               \
+	}                                                                                  \
+	SEC("raw_tp/" #tp)                                                                 \
+	int BPF_PROG(name##_raw, args)                                                     \
+	{                                                                                  \
+		return call;                                                               \
+	}
+
 /* For events raised in a process's own context (connect, mount). */
 static __always_inline void event_set_task(struct smbw_event *e)
 {

@@ -165,66 +165,15 @@ static __always_inline int handle_reset_sent(const struct sock *sk, const struct
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcp_state_btf, const struct sock *sk, int oldstate, int newstate)
-{
-	return handle_state_change(sk, oldstate, newstate);
-}
-
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(tcp_state_raw, const struct sock *sk, int oldstate, int newstate)
-{
-	return handle_state_change(sk, oldstate, newstate);
-}
-
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
-{
-	return handle_sock_event(EV_TCP_RETRANSMIT, sk);
-}
-
-SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit_raw, const struct sock *sk)
-{
-	return handle_sock_event(EV_TCP_RETRANSMIT, sk);
-}
-
-SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(tcp_reset_received_btf, const struct sock *sk)
-{
-	return handle_sock_event(EV_TCP_RESET_RECEIVED, sk);
-}
-
-SEC("raw_tp/tcp_receive_reset")
-int BPF_PROG(tcp_reset_received_raw, const struct sock *sk)
-{
-	return handle_sock_event(EV_TCP_RESET_RECEIVED, sk);
-}
-
+TP_TWINS(tcp_state, inet_sock_set_state, handle_state_change(sk, oldstate, newstate),
+	 const struct sock *sk, int oldstate, int newstate)
+TP_TWINS(tcp_retransmit, tcp_retransmit_skb, handle_sock_event(EV_TCP_RETRANSMIT, sk),
+	 const struct sock *sk)
+TP_TWINS(tcp_reset_received, tcp_receive_reset, handle_sock_event(EV_TCP_RESET_RECEIVED, sk),
+	 const struct sock *sk)
 /* Before 6.10: tcp_send_reset(sk, skb). */
-SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(tcp_reset_sent_btf, const struct sock *sk, const struct sk_buff *skb)
-{
-	return handle_reset_sent(sk, skb, 0);
-}
-
-SEC("raw_tp/tcp_send_reset")
-int BPF_PROG(tcp_reset_sent_raw, const struct sock *sk, const struct sk_buff *skb)
-{
-	return handle_reset_sent(sk, skb, 0);
-}
-
+TP_TWINS(tcp_reset_sent, tcp_send_reset, handle_reset_sent(sk, skb, 0), const struct sock *sk,
+	 const struct sk_buff *skb)
 /* 6.10+: tcp_send_reset(sk, skb, reason), and sk may be NULL. */
-SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(tcp_reset_sent_reason_btf, const struct sock *sk, const struct sk_buff *skb,
-	     int reason)
-{
-	return handle_reset_sent(sk, skb, reason);
-}
-
-SEC("raw_tp/tcp_send_reset")
-int BPF_PROG(tcp_reset_sent_reason_raw, const struct sock *sk, const struct sk_buff *skb,
-	     int reason)
-{
-	return handle_reset_sent(sk, skb, reason);
-}
+TP_TWINS(tcp_reset_sent_reason, tcp_send_reset, handle_reset_sent(sk, skb, reason),
+	 const struct sock *sk, const struct sk_buff *skb, int reason)

@@ -33,34 +33,34 @@ struct hook {
 	bool optional; /* only some kernels have it */
 };
 
-#define TP(grp, sys, tp, n, btf, raw, opt)                                              \
-	{ .group = grp, .kind = KIND_TP, .tp_system = sys, .target = tp, .nargs = n,    \
-	  .btf_prog = btf, .raw_prog = raw, .optional = opt }
+/* A tracepoint and its raw twin, as bpf/common.bpf.h's TP_TWINS names them: NAME_btf, NAME_raw. */
+#define TP_TWINS(grp, sys, tp, n, name, opt)                                             \
+	{ .group = grp, .kind = KIND_TP, .tp_system = sys, .target = tp, .nargs = n,     \
+	  .btf_prog = name "_btf", .raw_prog = name "_raw", .optional = opt }
+/* A tracepoint with BTF only (the newer cifs ones: a raw form would gain nothing). */
+#define TP_BTF(tp, prog)                                                                 \
+	{ .group = "cifs", .kind = KIND_TP, .tp_system = "cifs", .target = tp,            \
+	  .btf_prog = prog, .optional = true }
 #define FEXIT(fn, prog, kp)                                                             \
 	{ .group = "cifs", .kind = KIND_FEXIT, .target = fn, .btf_prog = prog, .kp_prog = kp }
 
 static const struct hook hooks[] = {
-	TP("tcp", "sock", "inet_sock_set_state", 0, "tcp_state_btf", "tcp_state_raw", false),
-	TP("tcp", "tcp", "tcp_retransmit_skb", 0, "tcp_retransmit_btf", "tcp_retransmit_raw", false),
-	TP("tcp", "tcp", "tcp_receive_reset", 0, "tcp_reset_received_btf", "tcp_reset_received_raw",
-	   false),
+	TP_TWINS("tcp", "sock", "inet_sock_set_state", 0, "tcp_state", false),
+	TP_TWINS("tcp", "tcp", "tcp_retransmit_skb", 0, "tcp_retransmit", false),
+	TP_TWINS("tcp", "tcp", "tcp_receive_reset", 0, "tcp_reset_received", false),
 	/* the reset reason argument arrived in 6.10 */
-	TP("tcp", "tcp", "tcp_send_reset", 2, "tcp_reset_sent_btf", "tcp_reset_sent_raw", false),
-	TP("tcp", "tcp", "tcp_send_reset", 3, "tcp_reset_sent_reason_btf",
-	   "tcp_reset_sent_reason_raw", false),
+	TP_TWINS("tcp", "tcp", "tcp_send_reset", 2, "tcp_reset_sent", false),
+	TP_TWINS("tcp", "tcp", "tcp_send_reset", 3, "tcp_reset_sent_reason", false),
 
-	TP("cifs", "cifs", "smb3_cmd_err", 0, "cifs_cmd_err_btf", "cifs_cmd_err_raw", false),
-	TP("cifs", "cifs", "smb3_tcon", 0, "cifs_tcon_tp_btf", "cifs_tcon_tp_raw", false),
-	TP("cifs", "cifs", "smb3_connect_done", 0, "cifs_connect_done_btf", "cifs_connect_done_raw",
-	   false),
-	TP("cifs", "cifs", "smb3_connect_err", 0, "cifs_connect_err_btf", "cifs_connect_err_raw",
-	   false),
-	TP("cifs", "cifs", "smb3_reconnect", 0, "cifs_reconnect_btf", "cifs_reconnect_raw", false),
-	TP("cifs", "cifs", "smb3_ses_expired", 0, "cifs_ses_expired_btf", "cifs_ses_expired_raw",
-	   false),
-	TP("cifs", "cifs", "smb3_key_expired", 0, "cifs_key_expired_btf", NULL, true),
-	TP("cifs", "cifs", "smb3_kerberos_auth", 0, "cifs_kerberos_auth_btf", NULL, true),
-	TP("cifs", "cifs", "smb3_eio", 0, "cifs_eio_btf", NULL, true),
+	TP_TWINS("cifs", "cifs", "smb3_cmd_err", 0, "cifs_cmd_err", false),
+	TP_TWINS("cifs", "cifs", "smb3_tcon", 0, "cifs_tcon_tp", false),
+	TP_TWINS("cifs", "cifs", "smb3_connect_done", 0, "cifs_connect_done", false),
+	TP_TWINS("cifs", "cifs", "smb3_connect_err", 0, "cifs_connect_err", false),
+	TP_TWINS("cifs", "cifs", "smb3_reconnect", 0, "cifs_reconnect", false),
+	TP_TWINS("cifs", "cifs", "smb3_ses_expired", 0, "cifs_ses_expired", false),
+	TP_BTF("smb3_key_expired", "cifs_key_expired_btf"),
+	TP_BTF("smb3_kerberos_auth", "cifs_kerberos_auth_btf"),
+	TP_BTF("smb3_eio", "cifs_eio_btf"),
 	FEXIT("cifs_get_tcp_session", "cifs_get_tcp_session_exit", "cifs_get_tcp_session_kp"),
 	FEXIT("cifs_negotiate_protocol", "cifs_negotiate_exit", "cifs_negotiate_kp"),
 	FEXIT("cifs_setup_session", "cifs_sess_setup_exit", "cifs_sess_setup_kp"),
