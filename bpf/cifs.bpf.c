@@ -8,8 +8,11 @@
  * Tracepoints are the stable first choice (tp_btf, raw_tp fallback: their
  * arguments are scalars and strings, so the raw form needs no module BTF);
  * fexit on the global functions adds what no tracepoint carries (dialect,
- * user, share flags, the socket). All reads go through CO-RE against the
- * module's BTF (headers/cifs_core.h). Passwords and keys are never named.
+ * user, share flags, the socket, the signing modes, the connection's end, a
+ * server that turns the client away). Where the kernel has no trampolines,
+ * kprobe/kretprobe pairs call the same handlers. All reads go through CO-RE
+ * against the module's BTF (headers/cifs_core.h). Passwords and keys are
+ * never named.
  */
 #include "common.bpf.h"
 #include "cifs_core.h"
@@ -20,6 +23,12 @@
 /* NT statuses that matter after a mount too: the session went away. */
 #define STATUS_NETWORK_SESSION_EXPIRED 0xC000035Cu
 #define STATUS_USER_SESSION_DELETED 0xC0000203u
+
+/* RFC 1002 session packet types (the first byte of every frame on 445 and 139) */
+#define RFC1002_NEGATIVE_SESSION_RESPONSE 0x83
+#define RFC1002_HEADER_LEN 4
+
+#define SMB10_PROT_ID 0x0000 /* smb_version_values.protocol_id of SMB1 */
 
 static __always_inline void read_sockaddr(struct smbw_addr *a,
 					  const struct __kernel_sockaddr_storage *ss)
@@ -51,6 +60,7 @@ static __always_inline void read_str(char *dst, int n, const char *src)
 /* Identity of the SMB connection: what the classifier joins on. */
 static __always_inline void fill_server(struct smbw_event *e, struct TCP_Server_Info *server)
 {
+	struct smb_version_values *vals;
 	struct sock *sk;
 
 	if (!server)
@@ -60,6 +70,10 @@ static __always_inline void fill_server(struct smbw_event *e, struct TCP_Server_
 	e->dialect = BPF_CORE_READ(server, dialect);
 	if (BPF_CORE_READ(server, sign))
 		e->flags |= SMBW_F_SIGN;
+	/* SMB1's dialect is an index into the client's list, not a revision: say which it is */
+	vals = BPF_CORE_READ(server, vals);
+	if (vals && BPF_CORE_READ(vals, protocol_id) == SMB10_PROT_ID)
+		e->flags |= SMBW_F_SMB1;
 	read_str(e->host, sizeof(e->host), BPF_CORE_READ(server, hostname));
 	read_sockaddr(&e->remote, &server->dstaddr);
 	sk = BPF_CORE_READ(server, ssocket, sk);
@@ -117,6 +131,79 @@ static __always_inline int on_get_tcp_session(struct smb3_fs_context *fsc,
 	return 0;
 }
 
+/*
+ * Signing at negotiate. Both SMB1 and SMB2 negotiate call cifs_enable_signing
+ * (server, ses->sign) once the server's answer is parsed, and it alone decides
+ * whether the two sides' signing modes fit: its exit leaves a note for this
+ * thread, which the negotiate's own exit takes (the same thread, always: a
+ * mount or the reconnect worker). No note means the server never answered,
+ * or answered with an error before its security mode was read.
+ */
+struct neg_note {
+	__u64 server;
+	__u32 flags; /* SMBW_F_* of the negotiate */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* a note nobody takes ages out */
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct neg_note);
+} neg_notes SEC(".maps");
+
+#define EOPNOTSUPP 95
+
+static __always_inline int on_enable_signing(struct TCP_Server_Info *server, bool wanted,
+					     int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct neg_note n = { .server = (__u64)server };
+	struct smb_version_values *vals;
+	__u16 mode, enabled, required;
+
+	vals = BPF_CORE_READ(server, vals);
+	if (!vals)
+		return 0;
+	/* this protocol family's bits (SMB1 0x04/0x08, SMB2 0x01/0x02), as the kernel tests them */
+	mode = BPF_CORE_READ(server, sec_mode);
+	enabled = BPF_CORE_READ(vals, signing_enabled);
+	required = BPF_CORE_READ(vals, signing_required);
+	n.flags = SMBW_F_SECMODE_KNOWN;
+	if (mode & enabled)
+		n.flags |= SMBW_F_SERVER_SIGN_ENABLED;
+	if (mode & required)
+		n.flags |= SMBW_F_SERVER_SIGN_REQUIRED;
+	if (wanted)
+		n.flags |= SMBW_F_SIGN_WANTED;
+	if (ret) {
+		n.flags |= SMBW_F_SIGN_REFUSED;
+		/*
+		 * It refuses when the server requires signing and the client may
+		 * not sign (SecurityFlags without MAY_SIGN), or when the client
+		 * requires it (sign, or MUST_SIGN) and the server does not offer
+		 * it. A server that offers and requires it, refused although the
+		 * mount did not ask for signing, can only be the first.
+		 */
+		if (ret == -EOPNOTSUPP && !wanted && (mode & enabled) && (mode & required))
+			n.flags |= SMBW_F_SIGN_DISABLED;
+	}
+	bpf_map_update_elem(&neg_notes, &tid, &n, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void take_neg_note(struct smbw_event *e, struct TCP_Server_Info *server)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct neg_note *n = bpf_map_lookup_elem(&neg_notes, &tid);
+
+	if (!n)
+		return;
+	if (n->server == (__u64)server)
+		e->flags |= n->flags;
+	bpf_map_delete_elem(&neg_notes, &tid);
+}
+
 static __always_inline int on_negotiate(struct cifs_ses *ses, struct TCP_Server_Info *server,
 					int ret)
 {
@@ -128,6 +215,9 @@ static __always_inline int on_negotiate(struct cifs_ses *ses, struct TCP_Server_
 	e->command = SMB2_CMD_NEGOTIATE;
 	fill_server(e, server);
 	fill_session(e, ses);
+	if (ses && BPF_CORE_READ(ses, sign))
+		e->flags |= SMBW_F_SIGN_WANTED;
+	take_neg_note(e, server);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -211,6 +301,72 @@ static __always_inline int on_verify_signature(struct TCP_Server_Info *server, i
 	return 0;
 }
 
+/*
+ * The end of a connection: cifs_put_tcp_session(server, from_reconnect) drops
+ * one reference (--srv_count under cifs_tcp_ses_lock, the same on 6.1, 6.12
+ * and 7.2) and tears the connection down when it was the last one. Read at
+ * entry, before the count drops and before the hostname is freed. A
+ * concurrent mount may take a reference between this read and the lock: then
+ * the connection survives the event, and the next mount on it shows so.
+ */
+static __always_inline int on_put_tcp_session(struct TCP_Server_Info *server, int from_reconnect)
+{
+	struct smbw_event *e;
+
+	if (!server || BPF_CORE_READ(server, srv_count) > 1)
+		return 0;
+	e = cifs_event(EV_SMB_SERVER_RELEASED);
+	if (!e)
+		return 0;
+	fill_server(e, server);
+	e->reason = from_reconnect ? 1 : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * A server that turns the client away before any SMB (smbd's "hosts deny")
+ * answers with an RFC 1002 negative session response (type 0x83, then a code:
+ * 0x80 not listening on called name, 0x81 not listening for calling name, 0x82
+ * called name not present, 0x83 insufficient resources, 0x8f unspecified), and
+ * closes.
+ *
+ * The receive thread reads every frame's 4-byte RFC 1002 header into
+ * server->smallbuf with the global cifs_read_from_socket(): a header whose
+ * type is 0x83 is the refusal. 6.1 and 6.12 never read the code that follows
+ * (they reconnect, and the mount fails with -EHOSTDOWN): .reason stays 0.
+ */
+static __always_inline int on_read_from_socket(struct TCP_Server_Info *server, const char *buf,
+					       unsigned int to_read, int ret)
+{
+	struct smbw_event *e;
+	__u8 type = 0;
+
+	if (to_read != RFC1002_HEADER_LEN || ret != RFC1002_HEADER_LEN || !server ||
+	    buf != BPF_CORE_READ(server, smallbuf))
+		return 0;
+	if (bpf_probe_read_kernel(&type, 1, buf) || type != RFC1002_NEGATIVE_SESSION_RESPONSE)
+		return 0;
+	e = cifs_event(EV_SMB_SESSION_REFUSED);
+	if (!e)
+		return 0;
+	fill_server(e, server);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * 7.x retries such a refusal once with a NetBIOS session request, and
+ * ip_rfc1001_connect() reads the answer with smb_recv_kvec(server, msg,
+ * &recv): first the 4-byte header, then, for a negative response, the 1-byte
+ * code (0x81 becomes -EACCES, 0x80/0x82 -ENOENT, 0x83 -EREMOTEIO, else -EIO).
+ * Both are static functions (attached where BTF has them, optional): the
+ * entry notes which buffer the read fills, the exit reads the code and checks
+ * the header before it in the same packet.
+ */
+static __always_inline void stash_recv_kvec(struct TCP_Server_Info *server, struct msghdr *msg);
+static __always_inline int on_recv_kvec(int ret);
+
 /* fexit entry points */
 
 SEC("fexit/cifs_get_tcp_session")
@@ -257,17 +413,51 @@ int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *ser
 	return on_verify_signature(server, ret);
 }
 
+/* bool arguments: only the low byte of the register is defined */
+SEC("fexit/cifs_enable_signing")
+int BPF_PROG(cifs_enable_signing_exit, struct TCP_Server_Info *server, __u8 wanted, int ret)
+{
+	return on_enable_signing(server, wanted, ret);
+}
+
+SEC("fentry/cifs_put_tcp_session")
+int BPF_PROG(cifs_put_tcp_session_entry, struct TCP_Server_Info *server, int from_reconnect)
+{
+	return on_put_tcp_session(server, from_reconnect);
+}
+
+SEC("fexit/cifs_read_from_socket")
+int BPF_PROG(cifs_read_from_socket_exit, struct TCP_Server_Info *server, char *buf,
+	     unsigned int to_read, int ret)
+{
+	return on_read_from_socket(server, buf, to_read, ret);
+}
+
+SEC("fentry/smb_recv_kvec")
+int BPF_PROG(cifs_recv_kvec_entry, struct TCP_Server_Info *server, struct msghdr *msg)
+{
+	stash_recv_kvec(server, msg);
+	return 0;
+}
+
+SEC("fexit/smb_recv_kvec")
+int BPF_PROG(cifs_recv_kvec_exit, struct TCP_Server_Info *server, struct msghdr *msg,
+	     void *recv, int ret)
+{
+	return on_recv_kvec(ret);
+}
+
 /*
  * kprobe/kretprobe fallback: the kprobe stashes the first five arguments, the
  * kretprobe takes them back and calls the same handler. These functions sleep
  * (network I/O), so the stash is keyed by thread, not CPU, and by hook:
  * hooked calls nest in one thread (cifs_setup_session -> cifs_get_spnego_key;
  * on a signed connection every response of a mount's thread passes
- * smb2_check_receive -> smb2_verify_signature), and an inner call must not
- * take the outer call's arguments. LRU: an entry whose kretprobe never ran (a
- * missed return, a detach in between) ages out instead of filling the map. One
- * hook re-entered in one thread would still share an entry; none of these
- * recurses.
+ * smb2_check_receive -> smb2_verify_signature; SMB2_negotiate ->
+ * cifs_enable_signing), and an inner call must not take the outer call's
+ * arguments. LRU: an entry whose kretprobe never ran (a missed return, a
+ * detach in between) ages out instead of filling the map. One hook re-entered
+ * in one thread would still share an entry; none of these recurses.
  */
 enum stash_hook {
 	STASH_GET_TCP_SESSION = 1,
@@ -276,6 +466,9 @@ enum stash_hook {
 	STASH_TREE_CONNECT,
 	STASH_SPNEGO,
 	STASH_VERIFY_SIGNATURE,
+	STASH_ENABLE_SIGNING,
+	STASH_READ_FROM_SOCKET,
+	STASH_RECV_KVEC,
 };
 
 struct stash_key {
@@ -354,6 +547,73 @@ KPROBE_PAIR(cifs_spnego_kp, cifs_get_spnego_key, STASH_SPNEGO,
 	    on_spnego((void *)a.arg[0], (void *)a.arg[1], (void *)ret))
 KPROBE_PAIR(cifs_verify_signature_kp, smb2_verify_signature, STASH_VERIFY_SIGNATURE,
 	    on_verify_signature((void *)a.arg[1], (int)ret))
+KPROBE_PAIR(cifs_enable_signing_kp, cifs_enable_signing, STASH_ENABLE_SIGNING,
+	    on_enable_signing((void *)a.arg[0], (__u8)a.arg[1], (int)ret))
+KPROBE_PAIR(cifs_read_from_socket_kp, cifs_read_from_socket, STASH_READ_FROM_SOCKET,
+	    on_read_from_socket((void *)a.arg[0], (void *)a.arg[1], (unsigned int)a.arg[2],
+				(int)ret))
+
+/* Entry only: what cifs_put_tcp_session does is decided by the count it finds. */
+SEC("kprobe/cifs_put_tcp_session")
+int BPF_KPROBE(cifs_put_tcp_session_kp_entry, struct TCP_Server_Info *server, int from_reconnect)
+{
+	return on_put_tcp_session(server, from_reconnect);
+}
+
+/* smb_recv_kvec: the entry stashes the buffer (not the arguments: msg advances as it reads). */
+static __always_inline void stash_recv_kvec(struct TCP_Server_Info *server, struct msghdr *msg)
+{
+	struct call_args a = {};
+
+	a.arg[0] = (__u64)server;
+	a.arg[1] = (__u64)BPF_CORE_READ(msg, msg_iter.kvec);
+	stash_put(STASH_RECV_KVEC, &a);
+}
+
+static __always_inline int on_recv_kvec(int ret)
+{
+	__u32 code_off = bpf_core_field_offset(struct rfc1002_session_packet,
+					       trailer.neg_ses_resp_error_code);
+	__u32 len_off = bpf_core_field_offset(struct rfc1002_session_packet, length);
+	struct smbw_event *e;
+	struct call_args a;
+	const struct kvec *kv;
+	__u8 *code_at, type = 0, code = 0;
+	__u16 len = 0;
+
+	if (!stash_take(STASH_RECV_KVEC, &a) || ret != 0)
+		return 0;
+	kv = (const struct kvec *)a.arg[1];
+	if (!kv || BPF_CORE_READ(kv, iov_len) != 1)
+		return 0; /* the code is the only 1-byte read */
+	code_at = BPF_CORE_READ(kv, iov_base);
+	if (!code_at || bpf_probe_read_kernel(&code, 1, code_at) ||
+	    bpf_probe_read_kernel(&type, 1, code_at - code_off) ||
+	    bpf_probe_read_kernel(&len, 2, code_at - code_off + len_off))
+		return 0;
+	if (type != RFC1002_NEGATIVE_SESSION_RESPONSE || bpf_ntohs(len) != 1)
+		return 0;
+	e = cifs_event(EV_SMB_SESSION_REFUSED);
+	if (!e)
+		return 0;
+	fill_server(e, (struct TCP_Server_Info *)a.arg[0]);
+	e->reason = code;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("kprobe/smb_recv_kvec")
+int BPF_KPROBE(cifs_recv_kvec_kp_entry, struct TCP_Server_Info *server, struct msghdr *msg)
+{
+	stash_recv_kvec(server, msg);
+	return 0;
+}
+
+SEC("kretprobe/smb_recv_kvec")
+int BPF_KRETPROBE(cifs_recv_kvec_kp_return, long ret)
+{
+	return on_recv_kvec((int)ret);
+}
 
 /* ---- tracepoints: tp_btf, with raw_tp twins that share the handler (TP_TWINS) ---- */
 

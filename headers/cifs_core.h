@@ -23,15 +23,31 @@
 enum statusEnum { CifsNew___smbw = 0 };
 enum securityEnum { Unspecified___smbw = 0 };
 
+/*
+ * The protocol family's constants (smb1_values, smb21_values, ...): the SMB1
+ * and SMB2 security mode bits differ (SMB1 SECMODE_SIGN_ENABLED 0x04 and
+ * SECMODE_SIGN_REQUIRED 0x08, SMB2 0x01 and 0x02), and these say which apply,
+ * as cifs_enable_signing() uses them. protocol_id is SMB10_PROT_ID (0) for SMB1.
+ */
+struct smb_version_values {
+	__u16 protocol_id;
+	__u16 signing_enabled;
+	__u16 signing_required;
+};
+
 struct TCP_Server_Info {
 	__u64 conn_id;
+	int srv_count; /* references, under cifs_tcp_ses_lock */
+	struct smb_version_values *vals;
 	enum statusEnum tcpStatus;
 	char *hostname;
 	struct socket *ssocket;
 	struct __kernel_sockaddr_storage dstaddr;
+	__u16 sec_mode; /* the server's SecurityMode from its NEGOTIATE response */
 	bool sign;
-	__u16 dialect;
+	__u16 dialect; /* SMB1: the index of the dialect the server chose, 0xffff none */
 	unsigned int capabilities;
+	char *smallbuf; /* the receive thread reads each RFC 1002 header into it */
 };
 
 struct cifs_ses {
@@ -40,6 +56,7 @@ struct cifs_ses {
 	char *user_name;
 	char *domainName;
 	enum securityEnum sectype;
+	bool sign; /* the mount asked for signing (mount option sign) */
 	__u16 session_flags;
 };
 
@@ -62,6 +79,19 @@ struct smb3_fs_context {
 	char *domainname;
 	char *server_hostname;
 	struct __kernel_sockaddr_storage dstaddr;
+};
+
+/*
+ * An RFC 1002 (NetBIOS session service) packet as ip_rfc1001_connect() (7.x)
+ * receives the answer to its session request into it: the type (0x83 is a
+ * negative session response) and length first, the error code after.
+ */
+struct rfc1002_session_packet {
+	__u8 type;
+	__u16 length; /* big endian */
+	union {
+		__u8 neg_ses_resp_error_code;
+	} trailer;
 };
 
 #ifndef BPF_NO_PRESERVE_ACCESS_INDEX

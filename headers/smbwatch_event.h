@@ -58,8 +58,18 @@ enum smbw_event_type {
 	EV_SMB_EIO = 28,                  /* smb3_eio (7.x): why a request became -EIO */
 	EV_SMB_SPNEGO_UPCALL_DONE = 29,   /* cifs_get_spnego_key returned: Kerberos upcall rc */
 	EV_SMB_SIGNATURE_BAD = 30,        /* smb2_verify_signature failed */
-	EV_SMB_SERVER_RELEASED = 31,      /* cifs dropped its last reference to a TCP_Server_Info */
-	EV_SMB_SESSION_REFUSED = 32,      /* RFC 1002 negative session response (code in .reason) */
+	/*
+	 * cifs dropped its last reference to a TCP_Server_Info: the connection
+	 * is gone (.server, .conn_id, .host, .remote; .reason 1 when the
+	 * reconnect worker dropped it). Its address may come back for another.
+	 */
+	EV_SMB_SERVER_RELEASED = 31,
+	/*
+	 * The server turned the client away before negotiating: an RFC 1002
+	 * negative session response. .reason is its code (0x80-0x8f) where the
+	 * kernel read it (7.x, in its NetBIOS session retry), 0 where it did not.
+	 */
+	EV_SMB_SESSION_REFUSED = 32,
 
 	EV_TYPE_MAX
 };
@@ -84,9 +94,19 @@ enum smbw_smb2_command {
 #define SMBW_F_SERVER_SIGN_REQUIRED (1u << 7) /* the server requires signing */
 #define SMBW_F_SECMODE_KNOWN (1u << 8)        /* the server's security mode was read */
 #define SMBW_F_SIGN_DISABLED (1u << 9)        /* the client may not sign (SecurityFlags) */
+/*
+ * The client refused the server's signing mode (cifs_enable_signing:
+ * -EOPNOTSUPP). The kernel side sets SIGN_DISABLED only where it decided such
+ * a refusal (the server offers and requires signing, the mount did not ask);
+ * a client that may not sign against a server that does not require it shows
+ * as "allowed".
+ */
+#define SMBW_F_SIGN_REFUSED (1u << 10)
+/* server: the SMB1 (CIFS) protocol family; its .dialect is an index, not a revision */
+#define SMBW_F_SMB1 (1u << 11)
 #define SMBW_F_NEGOTIATE_MASK                                                            \
 	(SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED | SMBW_F_SERVER_SIGN_REQUIRED |  \
-	 SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_DISABLED)
+	 SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_DISABLED | SMBW_F_SIGN_REFUSED | SMBW_F_SMB1)
 
 struct smbw_addr {
 	__u16 family; /* AF_INET, AF_INET6 or 0 when unknown */

@@ -105,6 +105,94 @@ static void test_smb_command_failure_json(void **state)
 	sb_free(&sb);
 }
 
+static void test_negotiate_json_shows_both_sides_signing(void **state)
+{
+	struct smbw_event e = { .abi = SMBW_ABI_VERSION, .type = EV_SMB_NEGOTIATE_DONE,
+				.rc = -95,
+				.flags = SMBW_F_SIGN_WANTED | SMBW_F_SECMODE_KNOWN |
+					 SMBW_F_SIGN_REFUSED | SMBW_F_SMB1 };
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"smb1\":true"));
+	assert_non_null(strstr(sb_str(&sb), "\"sign_wanted\":true"));
+	assert_non_null(strstr(sb_str(&sb), "\"client_signing\":\"wanted\""));
+	assert_non_null(strstr(sb_str(&sb), "\"server_signing\":\"disabled\""));
+	assert_non_null(strstr(sb_str(&sb), "\"sign_refused\":true"));
+	sb_reset(&sb);
+	event_format_text(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), " smb1 signing=client:wanted,server:disabled,refused"));
+	sb_free(&sb);
+}
+
+static void test_negotiate_without_answer_names_no_server_signing(void **state)
+{
+	struct smbw_event e = { .abi = SMBW_ABI_VERSION, .type = EV_SMB_NEGOTIATE_DONE,
+				.rc = -112 };
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"sign_wanted\":false"));
+	assert_null(strstr(sb_str(&sb), "server_signing"));
+	assert_null(strstr(sb_str(&sb), "smb1"));
+	sb_free(&sb);
+}
+
+static void test_session_refused_shows_its_code(void **state)
+{
+	struct smbw_event e = { .abi = SMBW_ABI_VERSION, .type = EV_SMB_SESSION_REFUSED,
+				.server = 0xffff888000001000ull, .reason = 0x81 };
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"event\":\"smb_session_refused\""));
+	assert_non_null(strstr(sb_str(&sb), "\"refusal_code\":\"0x81\""));
+	assert_non_null(strstr(sb_str(&sb), "\"refusal\":\"not listening for calling name\""));
+	sb_reset(&sb);
+	event_format_text(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "code=0x81 (not listening for calling name)"));
+	sb_reset(&sb);
+	e.reason = 0; /* 6.1 and 6.12 never read the code */
+	event_format_json(&sb, &e, 0);
+	assert_null(strstr(sb_str(&sb), "refusal"));
+	sb_free(&sb);
+}
+
+static void test_server_released_json(void **state)
+{
+	struct smbw_event e = { .abi = SMBW_ABI_VERSION, .type = EV_SMB_SERVER_RELEASED,
+				.server = 0xffff888000002000ull, .conn_id = 7,
+				.remote = { .family = 2, .port = 445, .addr = { 10, 0, 0, 2 } } };
+	struct strbuf sb;
+
+	(void)state;
+	strcpy(e.host, "fs1");
+	sb_init(&sb);
+	event_format_json(&sb, &e, 0);
+	assert_non_null(strstr(sb_str(&sb), "\"event\":\"smb_server_released\""));
+	assert_non_null(strstr(sb_str(&sb), "\"server\":\"0xffff888000002000\""));
+	assert_non_null(strstr(sb_str(&sb), "\"conn_id\":7"));
+	assert_non_null(strstr(sb_str(&sb), "\"server_addr\":\"10.0.0.2\",\"server_port\":445"));
+	assert_non_null(strstr(sb_str(&sb), "\"from_reconnect\":false"));
+	assert_non_null(strstr(sb_str(&sb), "\"host\":\"fs1\""));
+	sb_free(&sb);
+}
+
+static void test_nbss_refusal_names(void **state)
+{
+	(void)state;
+	assert_string_equal(nbss_refusal_name(0x80), "not listening on called name");
+	assert_string_equal(nbss_refusal_name(0x8f), "unspecified error");
+	assert_string_equal(nbss_refusal_name(0), "");
+	assert_string_equal(nbss_refusal_name(0x42), "unknown");
+}
+
 static void test_names_of_unknown_values(void **state)
 {
 	(void)state;
@@ -127,6 +215,11 @@ int main(void)
 		cmocka_unit_test(test_ipv6_addresses_are_bracketed),
 		cmocka_unit_test(test_odd_bytes_in_names_stay_on_one_line),
 		cmocka_unit_test(test_smb_command_failure_json),
+		cmocka_unit_test(test_negotiate_json_shows_both_sides_signing),
+		cmocka_unit_test(test_negotiate_without_answer_names_no_server_signing),
+		cmocka_unit_test(test_session_refused_shows_its_code),
+		cmocka_unit_test(test_server_released_json),
+		cmocka_unit_test(test_nbss_refusal_names),
 		cmocka_unit_test(test_names_of_unknown_values),
 	};
 

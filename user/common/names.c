@@ -135,6 +135,26 @@ const char *server_signing_name(uint32_t flags)
 	return flags & SMBW_F_SERVER_SIGN_ENABLED ? "enabled" : "disabled";
 }
 
+const char *nbss_refusal_name(uint8_t code)
+{
+	switch (code) {
+	case 0x80:
+		return "not listening on called name";
+	case 0x81:
+		return "not listening for calling name";
+	case 0x82:
+		return "called name not present";
+	case 0x83:
+		return "insufficient resources";
+	case 0x8f:
+		return "unspecified error";
+	case 0:
+		return "";
+	default:
+		return "unknown";
+	}
+}
+
 const char *reset_side_name(enum reset_side r)
 {
 	return r == RESET_BY_SERVER ? "server" : r == RESET_BY_CLIENT ? "client" : "none";

@@ -17,6 +17,9 @@ const char *phase_name(enum phase p);
 /* "EACCES", or "E123" for a number glibc does not name; "" for 0. */
 const char *errno_name(int rc, char *buf, size_t n);
 const char *sectype_name(uint32_t sectype);
+/* An RFC 1002 negative session response code: "not listening for calling name" for 0x81;
+ * "" for 0 (the kernel did not read it), "unknown" for a code RFC 1002 does not define. */
+const char *nbss_refusal_name(uint8_t code);
 const char *reset_side_name(enum reset_side r);
 const char *priority_name(int prio);
 /* Signing at negotiate, from SMBW_F_* flags: "wanted", "allowed", "disabled" for the client;

@@ -27,9 +27,14 @@ struct hook {
 	const char *tp_system; /* tracepoints only */
 	const char *target;
 	int nargs; /* 0: any */
+	const char *btf_entry; /* fexit: its fentry half, when the exit needs what entry saw */
 	const char *btf_prog;
 	const char *raw_prog;  /* tracepoints: raw_tp twin */
-	const char *kp_prog;   /* functions: kprobe "<name>_entry" + kretprobe "<name>_return" */
+	/*
+	 * Functions: the kprobe fallback. fexit: kprobe "<name>_entry" and
+	 * kretprobe "<name>_return"; fentry: the kprobe "<name>_entry" only.
+	 */
+	const char *kp_prog;
 	bool optional; /* only some kernels have it */
 };
 
@@ -41,8 +46,10 @@ struct hook {
 #define TP_BTF(tp, prog)                                                                 \
 	{ .group = "cifs", .kind = KIND_TP, .tp_system = "cifs", .target = tp,            \
 	  .btf_prog = prog, .optional = true }
-#define FEXIT(fn, prog, kp)                                                             \
-	{ .group = "cifs", .kind = KIND_FEXIT, .target = fn, .btf_prog = prog, .kp_prog = kp }
+#define FUNC(k, fn, entry, prog, kp, opt)                                                \
+	{ .group = "cifs", .kind = k, .target = fn, .btf_entry = entry, .btf_prog = prog, \
+	  .kp_prog = kp, .optional = opt }
+#define FEXIT(fn, prog, kp) FUNC(KIND_FEXIT, fn, NULL, prog, kp, false)
 
 static const struct hook hooks[] = {
 	TP_TWINS("tcp", "sock", "inet_sock_set_state", 0, "tcp_state", false),
@@ -63,10 +70,18 @@ static const struct hook hooks[] = {
 	TP_BTF("smb3_eio", "cifs_eio_btf"),
 	FEXIT("cifs_get_tcp_session", "cifs_get_tcp_session_exit", "cifs_get_tcp_session_kp"),
 	FEXIT("cifs_negotiate_protocol", "cifs_negotiate_exit", "cifs_negotiate_kp"),
+	FEXIT("cifs_enable_signing", "cifs_enable_signing_exit", "cifs_enable_signing_kp"),
 	FEXIT("cifs_setup_session", "cifs_sess_setup_exit", "cifs_sess_setup_kp"),
 	FEXIT("SMB2_tcon", "cifs_tree_connect_exit", "cifs_tree_connect_kp"),
 	FEXIT("cifs_get_spnego_key", "cifs_spnego_exit", "cifs_spnego_kp"),
 	FEXIT("smb2_verify_signature", "cifs_verify_signature_exit", "cifs_verify_signature_kp"),
+	FEXIT("cifs_read_from_socket", "cifs_read_from_socket_exit", "cifs_read_from_socket_kp"),
+	/* the end of a connection: the count at entry says whether this call ends it */
+	FUNC(KIND_FENTRY, "cifs_put_tcp_session", NULL, "cifs_put_tcp_session_entry",
+	     "cifs_put_tcp_session_kp", true),
+	/* 7.x: the answer to a NetBIOS session request (a static function: where BTF has it) */
+	FUNC(KIND_FEXIT, "smb_recv_kvec", "cifs_recv_kvec_entry", "cifs_recv_kvec_exit",
+	     "cifs_recv_kvec_kp", true),
 };
 
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
@@ -119,7 +134,8 @@ static bool choose_raw(const struct hook *h, int n)
 
 /*
  * Which program(s) serve hook i on this kernel; records why none. A function
- * hook falls back to a kprobe pair where fexit failed to load, or when asked.
+ * hook falls back to kprobes (a pair for fexit, the entry kprobe for fentry)
+ * where its BTF program failed to load, or when asked.
  */
 static struct bpf_program *choose_program(struct loader *l, struct instance *in, size_t i,
 					  const struct btf *btf)
@@ -127,6 +143,7 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 	const struct hook *h = &hooks[i];
 	struct hook_result *r = &l->result[i];
 	bool fallback = l->cfg.force_fallback || r->fallback;
+	bool need_entry = false; /* a pair: the entry half must exist too */
 	struct bpf_program *p;
 	int n;
 
@@ -153,13 +170,22 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 			return NULL;
 		}
 		r->via = "kprobe";
-		in->entry[i] = find_prog(in->skel, h->kp_prog, "_entry");
-		p = find_prog(in->skel, h->kp_prog, "_return");
+		if (h->kind == KIND_FENTRY) {
+			p = find_prog(in->skel, h->kp_prog, "_entry");
+		} else {
+			need_entry = true;
+			in->entry[i] = find_prog(in->skel, h->kp_prog, "_entry");
+			p = find_prog(in->skel, h->kp_prog, "_return");
+		}
 	} else {
-		r->via = kind_via(h->kind);
+		r->via = h->btf_entry ? "fentry+fexit" : kind_via(h->kind);
 		p = find_prog(in->skel, h->btf_prog, "");
+		if (h->btf_entry) {
+			need_entry = true;
+			in->entry[i] = find_prog(in->skel, h->btf_entry, "");
+		}
 	}
-	if (!p || (r->via[0] == 'k' && !in->entry[i])) {
+	if (!p || (need_entry && !in->entry[i])) {
 		/* the hook table and bpf/ disagree: a build error, said plainly */
 		r->state = HOOK_FAILED;
 		r->err = -ENOENT;

@@ -28,7 +28,7 @@ enum hook_state {
 
 struct hook_result {
 	enum hook_state state;
-	const char *via; /* "tp_btf", "raw_tp", "fentry", "fexit", "kprobe" */
+	const char *via; /* "tp_btf", "raw_tp", "fentry", "fexit", "fentry+fexit", "kprobe" */
 	int err;
 	bool fallback; /* the preferred program failed to load: use the fallback */
 };

@@ -80,6 +80,17 @@ static void json_tcp_fields(struct json *j, const struct smbw_event *e)
 	}
 }
 
+/* Signing as each side had it: names only where the server's answer was read. */
+static void json_negotiate_fields(struct json *j, const struct smbw_event *e)
+{
+	json_bool(j, "sign_wanted", e->flags & SMBW_F_SIGN_WANTED);
+	if (!(e->flags & SMBW_F_SECMODE_KNOWN))
+		return;
+	json_str(j, "client_signing", client_signing_name(e->flags));
+	json_str(j, "server_signing", server_signing_name(e->flags));
+	json_bool(j, "sign_refused", e->flags & SMBW_F_SIGN_REFUSED);
+}
+
 static void json_smb_fields(struct json *j, const struct smbw_event *e)
 {
 	json_hex(j, "server", e->server, 0);
@@ -105,6 +116,16 @@ static void json_smb_fields(struct json *j, const struct smbw_event *e)
 	if (e->type == EV_SMB_TREE_CONNECT_DONE) {
 		json_hex(j, "share_flags", e->share_flags, 0);
 		json_bool(j, "seal", e->flags & SMBW_F_SEAL);
+	}
+	if (e->flags & SMBW_F_SMB1)
+		json_bool(j, "smb1", true);
+	if (e->type == EV_SMB_NEGOTIATE_DONE)
+		json_negotiate_fields(j, e);
+	if (e->type == EV_SMB_SERVER_RELEASED)
+		json_bool(j, "from_reconnect", e->reason);
+	if (e->type == EV_SMB_SESSION_REFUSED && e->reason) {
+		json_hex(j, "refusal_code", e->reason, 2);
+		json_str(j, "refusal", nbss_refusal_name((uint8_t)e->reason));
 	}
 	if (e->host[0])
 		json_strn(j, "host", e->host, sizeof(e->host));
@@ -199,6 +220,19 @@ static void text_smb(struct strbuf *sb, const struct smbw_event *e)
 	if (e->type == EV_SMB_TREE_CONNECT_DONE)
 		sb_printf(sb, " share_flags=0x%x seal=%d", e->share_flags,
 			  !!(e->flags & SMBW_F_SEAL));
+	if (e->flags & SMBW_F_SMB1)
+		sb_puts(sb, " smb1");
+	if (e->type == EV_SMB_NEGOTIATE_DONE && (e->flags & SMBW_F_SECMODE_KNOWN))
+		sb_printf(sb, " signing=client:%s,server:%s%s", client_signing_name(e->flags),
+			  server_signing_name(e->flags),
+			  e->flags & SMBW_F_SIGN_REFUSED ? ",refused" : "");
+	else if (e->type == EV_SMB_NEGOTIATE_DONE && (e->flags & SMBW_F_SIGN_WANTED))
+		sb_puts(sb, " signing=client:wanted");
+	if (e->type == EV_SMB_SERVER_RELEASED && e->reason)
+		sb_puts(sb, " from_reconnect");
+	if (e->type == EV_SMB_SESSION_REFUSED && e->reason)
+		sb_printf(sb, " code=0x%02x (%s)", e->reason,
+			  nbss_refusal_name((uint8_t)e->reason));
 }
 
 void event_format_text(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
