@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BUILD=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libsystemd-dev)
 TEST=(libcmocka-dev iproute2 iptables jq util-linux)
 # VM tests: qemu boots Debian kernels with real cifs.ko; Samba and mount.cifs run inside.
-VM=(qemu-system-x86 busybox-static samba cifs-utils smbclient kmod cpio xz-utils zstd bc)
+VM=(qemu-system-x86 busybox-static samba cifs-utils smbclient kmod cpio xz-utils zstd bc procps)
 
 die() {
 	echo "setup: $*" >&2

@@ -2,12 +2,16 @@
 # vmtest.sh: the VM end-to-end tests (make vmtest).  For each kernel, boot ONE VM that runs
 # tests/vm/run-scenarios.sh, then print a table scenario x kernel and "N passed, N failed".
 #
-# usage: scripts/vmtest.sh [NAME...]          scenario names to run (default: all)
+# usage: scripts/vmtest.sh [VAR=VALUE...] [NAME...]
+#   NAME...          scenario names to run (default: all)
+#   VAR=VALUE        exported to the scenarios in the guest (run-scenarios.sh), e.g.
+#                    SMBW_SOAK_MOUNTS=300 scenario_soak_timeout=3600 soak (make soak)
 # Environment:
 #   KERNELS          KVERs or suites to test (default: bookworm trixie sid, fetched if missing)
 #   SMBW_VM_CACHE    cache of kernels, initramfs, work dirs (default /var/tmp/smbwatch-vm)
 #   SMBW_VM_OUT      results: OUT/KVER/ (default $SMBW_VM_CACHE/out)
-#   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 900 s)
+#   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 1800 s; a whole kernel's run
+#                    takes 650-900 s under TCG on 2 cores)
 #   SMBW_VM_ACCEL    tcg (default) or kvm
 #   SMBW_VM_INIT     systemd (default: PID 1 is systemd, as the service tests need) or bash
 #   SMBW_RESULTS     if set, one "PASS|FAIL|SKIP vm:KVER:NAME" line per cell is appended to it
@@ -21,7 +25,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 VM=$REPO/scripts/vm
 CACHE=${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}
 OUTROOT=${SMBW_VM_OUT:-$CACHE/out}
-TMO=${SMBW_VM_TIMEOUT:-900}
+TMO=${SMBW_VM_TIMEOUT:-1800}
 ACCEL=${SMBW_VM_ACCEL:-tcg}
 INIT_FLAG=()
 [ "${SMBW_VM_INIT:-systemd}" = bash ] || INIT_FLAG=(-s)

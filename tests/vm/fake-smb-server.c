@@ -1,7 +1,8 @@
 /*
  * fake-smb-server: a misbehaving SMB server for the VM scenarios (tests/vm/scenarios/).
  *
- * usage: fake-smb-server silent|reset [PORT]        (listens on 127.0.0.1:PORT, default 445)
+ * usage: fake-smb-server silent|reset [PORT [ADDR]]  (listens on ADDR:PORT, default 127.0.0.1:445;
+ *                                                    ADDR an IPv4 address the host has, e.g. 127.0.0.5)
  *   silent  accept TCP, read whatever the client sends and never answer; connections stay open
  *           until the client closes them or the server is killed (negotiate-no-response).
  *   reset   read the first request (NetBIOS length + the SMB header it announces), then close
@@ -58,12 +59,13 @@ static int install_signals(void)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, enum mode *mode, int *port)
+static int parse_args(int argc, char **argv, enum mode *mode, int *port, struct in_addr *addr)
 {
 	char *end;
 	long p = 445;
 
-	if (argc < 2 || argc > 3)
+	addr->s_addr = htonl(INADDR_LOOPBACK);
+	if (argc < 2 || argc > 4)
 		return -1;
 	if (!strcmp(argv[1], "silent"))
 		*mode = MODE_SILENT;
@@ -71,17 +73,19 @@ static int parse_args(int argc, char **argv, enum mode *mode, int *port)
 		*mode = MODE_RESET;
 	else
 		return -1;
-	if (argc == 3) {
+	if (argc >= 3) {
 		errno = 0;
 		p = strtol(argv[2], &end, 10);
 		if (errno || *end || p < 1 || p > 65535)
 			return -1;
 	}
+	if (argc == 4 && inet_pton(AF_INET, argv[3], addr) != 1)
+		return -1;
 	*port = (int)p;
 	return 0;
 }
 
-static int listen_on(int port)
+static int listen_on(struct in_addr addr, int port)
 {
 	struct sockaddr_in sin;
 	int fd, one = 1;
@@ -95,7 +99,7 @@ static int listen_on(int port)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_addr = addr;
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 16))
 		goto fail;
 	return fd;
@@ -231,24 +235,27 @@ static int serve(int lfd, enum mode mode)
 int main(int argc, char **argv)
 {
 	enum mode mode;
+	struct in_addr addr;
+	char astr[INET_ADDRSTRLEN];
 	int port, lfd, ret;
 
-	if (parse_args(argc, argv, &mode, &port)) {
-		fprintf(stderr, "usage: %s silent|reset [PORT]\n", argv[0]);
+	if (parse_args(argc, argv, &mode, &port, &addr)) {
+		fprintf(stderr, "usage: %s silent|reset [PORT [ADDR]]\n", argv[0]);
 		return 2;
 	}
 	if (install_signals()) {
 		perror("fake-smb-server: sigaction");
 		return 1;
 	}
-	lfd = listen_on(port);
+	inet_ntop(AF_INET, &addr, astr, sizeof(astr));
+	lfd = listen_on(addr, port);
 	if (lfd < 0) {
-		fprintf(stderr, "fake-smb-server: listen on 127.0.0.1:%d: %s\n", port,
+		fprintf(stderr, "fake-smb-server: listen on %s:%d: %s\n", astr, port,
 			strerror(errno));
 		return 1;
 	}
-	fprintf(stderr, "fake-smb-server: %s mode, listening on 127.0.0.1:%d\n",
-		mode == MODE_SILENT ? "silent" : "reset", port);
+	fprintf(stderr, "fake-smb-server: %s mode, listening on %s:%d\n",
+		mode == MODE_SILENT ? "silent" : "reset", astr, port);
 	ret = serve(lfd, mode);
 	close(lfd);
 	fprintf(stderr, "fake-smb-server: stopped\n");

@@ -1,8 +1,11 @@
 #!/bin/bash
 # run-scenarios.sh: run the VM scenarios, inside the guest (scripts/vmtest.sh boots it).
 #
-# usage: scripts/vm/run-vm.sh [-k KVER] tests/vm/run-scenarios.sh [-d DIR] [NAME...]
+# usage: scripts/vm/run-vm.sh [-k KVER] tests/vm/run-scenarios.sh [-d DIR] [VAR=VALUE...] [NAME...]
 #   NAME...  run only these scenarios (default: all);  -d  scenario folder (tests/vm/scenarios)
+#   VAR=VALUE  exported to every scenario (the guest gets no environment from the host: this is
+#            how e.g. make soak says SMBW_SOAK_MOUNTS=300); scenario_NAME_timeout=S among them
+#            overrides the file's timeout of NAME
 #
 # Discovery: the files DIR/*.sh, in C-locale name order (hence the NN- prefixes);
 # in each file, every function defined at the start of a line as
@@ -60,9 +63,14 @@ select_scenarios() {
 	done
 }
 
-# scenario_NAME_timeout=S as written in the file (read, not sourced: no process to start).
+# scenario_NAME_timeout=S given on the command line, else as written in the file (read, not
+# sourced: no process to start).
 timeout_of() {
-	local file=$1 name=$2 line re
+	local file=$1 name=$2 line re var=scenario_${2}_timeout
+	if [[ ${!var:-} =~ ^[0-9]+$ ]]; then
+		echo "${!var}"
+		return
+	fi
 	re="^scenario_${name}_timeout=([0-9]+)"
 	while IFS= read -r line; do
 		[[ $line =~ $re ]] && { echo "${BASH_REMATCH[1]}"; return; }
@@ -113,6 +121,11 @@ main() {
 		SCENARIOS=$(realpath "${2:?-d DIR}")
 		shift 2
 	fi
+	while [[ ${1:-} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+		export "${1?}"
+		echo "run-scenarios: $1"
+		shift
+	done
 	list=$(discover | select_scenarios "$@")
 	if [ -z "$list" ]; then
 		echo "run-scenarios: no scenario found${1:+ named $*}"
