@@ -345,7 +345,7 @@ smbw_blackhole() {
 	smbw_lo_addr "$addr" || return 1
 	_smbw_iptables -I INPUT -d "$addr/32" -p tcp --dport "$port" -j DROP || return 1
 	echo "$addr $port" >> "$SMBW_STATE/blackholes"
-	smbw_log "TCP to $addr:$port dropped on INPUT"
+	smbw_log "TCP to $addr:$port dropped on INPUT ($(cat "$SMBW_STATE/iptables"))"
 }
 
 _smbw_blackholes_clear() {
