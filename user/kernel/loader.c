@@ -126,10 +126,16 @@ static struct bpf_program *find_prog(struct smbwatch *skel, const char *name,
 	return bpf_object__find_program_by_name(skel->obj, full);
 }
 
-/* A tracepoint without BTF still works as a raw tracepoint, if the event exists. */
+/*
+ * A tracepoint without BTF still works as a raw tracepoint, if the event
+ * exists. Its btf_trace_ type says so (n >= 0) without tracefs, which a fresh
+ * machine may not have mounted; without either, attaching tells.
+ */
 static bool choose_raw(const struct hook *h, int n)
 {
-	return h->raw_prog && probe_tracepoint(h->tp_system, h->target) && !(n < 0 && h->nargs == 3);
+	if (!h->raw_prog || (n < 0 && h->nargs == 3))
+		return false;
+	return n >= 0 || probe_tracepoint(h->tp_system, h->target) || !probe_tracefs();
 }
 
 /*

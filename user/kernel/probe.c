@@ -67,6 +67,12 @@ bool probe_tracepoint(const char *system, const char *name)
 	return sys_exists(rel);
 }
 
+/* Whether tracefs is mounted at all: without it, probe_tracepoint() knows nothing. */
+bool probe_tracefs(void)
+{
+	return sys_exists("kernel/tracing/events") || sys_exists("kernel/debug/tracing/events");
+}
+
 /* libbpf attaches kprobes through this PMU; it is absent without CONFIG_KPROBES. */
 bool probe_kprobes(void)
 {

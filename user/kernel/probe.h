@@ -18,6 +18,8 @@ bool probe_vmlinux_btf(void);
 bool probe_module_live(const char *module);
 bool probe_module_btf(const char *module);
 bool probe_tracepoint(const char *system, const char *name);
+/* tracefs is mounted (probe_tracepoint can answer) */
+bool probe_tracefs(void);
 bool probe_kprobes(void);
 /* 1: the BPF ring buffer works; 0: the kernel lacks it; <0: -errno, BPF is refused here. */
 int probe_ringbuf(void);
