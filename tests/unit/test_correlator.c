@@ -648,6 +648,35 @@ static void test_a_reconnect_after_teardown_is_not_a_diagnosis(void **state)
 	assert_int_equal(f->sink.d[0].cause, CAUSE_DIALECT_MISMATCH);
 }
 
+/*
+ * Seen in the soak on 6.1: a client socket's address, once closed, came back
+ * as a local smbd's accepted socket, which a client then reset; and then as a
+ * client socket again, for a mount to a silent server. The local server's
+ * reset is not that mount's evidence.
+ */
+static void test_a_local_servers_socket_on_a_reused_address_is_not_evidence(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr fs = ipv4(10, 0, 0, 5, 445), client = ipv4(10, 0, 0, 9, 56326);
+	struct smbw_event acc = ev_tcp(EV_TCP_STATE_CHANGE, 2 * SEC, SOCK1, client, 3, 1, 0);
+	struct smbw_event rst = ev_tcp(EV_TCP_RESET_RECEIVED, 2 * SEC + 5 * MS, SOCK1, client, 8, 8, 0);
+	struct smbw_event n = ev_phase(EV_SMB_NEGOTIATE_DONE, 25 * SEC, 100, SRV1, -EHOSTDOWN);
+
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC, SOCK1, fs, 7, 2, 50));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 1 * MS, SOCK1, fs, 2, 1, 0));
+	feed(f, ev_tcp(EV_TCP_STATE_CHANGE, 1 * SEC + 9 * MS, SOCK1, fs, 4, 7, 0));
+	acc.local = ipv4(10, 0, 0, 1, 445); /* accepted by a local server on 445 */
+	rst.local = acc.local;
+	feed(f, acc);
+	feed(f, rst);
+	connected(f, 3 * SEC, 100, SRV1, SOCK1, "fs1", fs);
+	feed(f, n);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_NEGOTIATE_NO_RESPONSE);
+	assert_int_equal(f->sink.d[0].ev.reset, RESET_NONE);
+}
+
 static void test_tables_are_bounded_and_evictions_counted(void **state)
 {
 	struct correlator_config cfg;
@@ -722,6 +751,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_reconnect_after_teardown_is_not_a_diagnosis, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_a_local_servers_socket_on_a_reused_address_is_not_evidence,
+						setup, teardown),
 		cmocka_unit_test(test_tables_are_bounded_and_evictions_counted),
 	};
 

@@ -405,9 +405,16 @@ static void on_tcp(struct correlator *c, const struct smbw_event *e)
 		}
 		t = sock_new(c, e->sock, e->ts_ns);
 	} else if (e->type == EV_TCP_STATE_CHANGE &&
-		   (t->closed || (e->new_state == TCP_SYN_SENT && t->syn_ts))) {
+		   (t->closed || e->new_state == TCP_SYN_SENT)) {
+		/* connect() starts a connection; nothing follows CLOSE on the same one */
 		c->stats.reused++;
 		restart_sock(c, t, e->ts_ns);
+		if (!is_client_sock(c, e)) {
+			/* the address now belongs to a local server's socket (smbd's) */
+			sock_drop(c, (uint32_t)(t - c->socks));
+			c->stats.ignored++;
+			return;
+		}
 	}
 	lru_touch(&c->sock_lru, (uint32_t)(t - c->socks));
 	t->last_ts = e->ts_ns;
