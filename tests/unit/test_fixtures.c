@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "causes.h"
 #include "correlator.h"
 #include "fold.h"
 #include "pipeline.h"
@@ -236,11 +237,111 @@ static void test_live_ticks_give_the_replays_diagnoses(void **state)
 	assert_true(checked > 0);
 }
 
+/* ---- the soak's recordings: per cause, the diagnoses equal the failed mounts ---- */
+
+struct tally {
+	uint32_t count[CAUSE_COUNT];
+};
+
+static void tally_diagnosis(void *ctx, const struct diagnosis *d)
+{
+	struct tally *t = ctx;
+
+	if (!d->ipc)
+		t->count[d->cause] += d->count;
+}
+
+static void replay_tally(const char *path, struct tally *t)
+{
+	struct fold fold;
+	struct correlator *c = correlator_new(NULL, to_fold, &fold);
+	struct rec_reader r;
+	struct smbw_event e;
+	char err[512];
+	int rc;
+
+	assert_non_null(c);
+	fold_init(&fold, PIPELINE_FOLD_NS, tally_diagnosis, t);
+	if (rec_reader_open(&r, path, err, sizeof(err)))
+		fail_msg("%s", err);
+	while ((rc = rec_reader_next(&r, &e, err, sizeof(err))) == 1)
+		correlator_feed(c, &e);
+	if (rc < 0)
+		fail_msg("%s", err);
+	rec_reader_close(&r);
+	correlator_finish(c);
+	fold_finish(&fold);
+	correlator_free(c);
+}
+
+/* KERNEL/soak.expected: "cause<TAB>failed mounts" for every cause the soak planned. */
+static int check_soak(const char *dir)
+{
+	char path[600], line[128], cause[64];
+	struct tally want = { { 0 } }, got = { { 0 } };
+	unsigned int n;
+	int bad = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/soak.expected", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		int id;
+
+		assert_int_equal(sscanf(line, "%63s %u", cause, &n), 2);
+		for (id = 0; id < CAUSE_COUNT && strcmp(cause_info(id)->id, cause); id++)
+			;
+		assert_true(id < CAUSE_COUNT);
+		want.count[id] = n;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/soak.rec", dir);
+	replay_tally(path, &got);
+	for (int id = 0; id < CAUSE_COUNT; id++) {
+		if (want.count[id] != got.count[id]) {
+			print_error("%s: %s: %u failed mounts, %u diagnosed\n", path,
+				    cause_info(id)->id, want.count[id], got.count[id]);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static void test_soak_recordings_diagnose_every_failed_mount_once(void **state)
+{
+	DIR *d = opendir(FIXTURES);
+	struct dirent *k;
+	int checked = 0, bad = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((k = readdir(d))) {
+		char dir[300];
+		int r;
+
+		if (k->d_name[0] == '.' || k->d_type != DT_DIR)
+			continue;
+		snprintf(dir, sizeof(dir), FIXTURES "/%s", k->d_name);
+		r = check_soak(dir);
+		if (r < 0)
+			continue;
+		bad += r;
+		checked++;
+	}
+	closedir(d);
+	print_message("%d soak recordings replayed\n", checked);
+	assert_true(checked > 0);
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_recording_replays_to_its_diagnosis),
 		cmocka_unit_test(test_live_ticks_give_the_replays_diagnoses),
+		cmocka_unit_test(test_soak_recordings_diagnose_every_failed_mount_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
