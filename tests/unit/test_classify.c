@@ -140,6 +140,9 @@ static void test_signing_refused_at_negotiate_is_a_signing_failure(void **state)
 	assert_int_equal(classify(&d), CAUSE_DIALECT_MISMATCH);
 	d.flags = SMBW_F_SIGN_WANTED;
 	assert_int_equal(classify(&d), CAUSE_DIALECT_MISMATCH);
+	/* the kernel's own verdict (cifs_enable_signing returned -EOPNOTSUPP) */
+	d.flags = SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_REFUSED | SMBW_F_SERVER_SIGN_ENABLED;
+	assert_int_equal(classify(&d), CAUSE_SIGNING_FAILURE);
 }
 
 /* Turned away before any SMB reply (hosts deny): a reset on 6.1, -EACCES on 7.x. */

@@ -80,6 +80,8 @@ static bool signing_refused(const struct diagnosis *d)
 
 	if (d->rc != -EOPNOTSUPP || !(f & SMBW_F_SECMODE_KNOWN))
 		return false;
+	if (f & SMBW_F_SIGN_REFUSED) /* cifs_enable_signing said no */
+		return true;
 	if ((f & SMBW_F_SIGN_WANTED) && !(f & SMBW_F_SERVER_SIGN_ENABLED))
 		return true;
 	return (f & SMBW_F_SERVER_SIGN_REQUIRED) && (f & SMBW_F_SIGN_DISABLED);
