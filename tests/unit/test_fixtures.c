@@ -68,22 +68,35 @@ static void to_fold(void *ctx, const struct diagnosis *d)
 	fold_put(ctx, d);
 }
 
-/* The agent's stages: correlate and classify, then fold repeats (as pipeline.c does). */
-static void replay(const char *path, struct outcome *o)
+/*
+ * The agent's stages: correlate and classify, then fold repeats (as
+ * pipeline.c does), each diagnosis to fn. ticks: as the live agent does, tick
+ * halfway between the newest event so far and the next one (the clock moves
+ * on while nothing arrives).
+ */
+static void replay_into(const char *path, bool ticks, diagnosis_fn fn, void *ctx)
 {
 	struct fold fold;
 	struct correlator *c = correlator_new(NULL, to_fold, &fold);
 	struct rec_reader r;
 	struct smbw_event e;
+	uint64_t newest = 0;
 	char err[512];
 	int rc;
 
 	assert_non_null(c);
-	fold_init(&fold, PIPELINE_FOLD_NS, collect, o);
+	fold_init(&fold, PIPELINE_FOLD_NS, fn, ctx);
 	if (rec_reader_open(&r, path, err, sizeof(err)))
 		fail_msg("%s", err);
-	while ((rc = rec_reader_next(&r, &e, err, sizeof(err))) == 1)
+	while ((rc = rec_reader_next(&r, &e, err, sizeof(err))) == 1) {
+		if (ticks && newest && e.ts_ns > newest) {
+			correlator_tick(c, newest + (e.ts_ns - newest) / 2);
+			fold_tick(&fold, correlator_now(c));
+		}
+		if (e.ts_ns > newest)
+			newest = e.ts_ns;
 		correlator_feed(c, &e);
+	}
 	if (rc < 0)
 		fail_msg("%s", err);
 	rec_reader_close(&r);
@@ -114,7 +127,7 @@ static void test_every_recording_replays_to_its_diagnosis(void **state)
 			if (!f)
 				continue;
 			fclose(f);
-			replay(path, &o);
+			replay_into(path, false, collect, &o);
 			checked++;
 			found[i]++;
 			if (!strcmp(ex[i].cause, "none") ? o.mount_failures != 0 :
@@ -161,36 +174,9 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/*
- * ticks: as the live agent does, tick halfway between the newest event so far
- * and the next one (the clock moves on while nothing arrives).
- */
 static void replay_lines(const char *path, bool ticks, struct lines *out)
 {
-	struct fold fold;
-	struct correlator *c = correlator_new(NULL, to_fold, &fold);
-	struct rec_reader r;
-	struct smbw_event e;
-	uint64_t newest = 0;
-	char err[512];
-
-	assert_non_null(c);
-	fold_init(&fold, PIPELINE_FOLD_NS, note_line, out);
-	if (rec_reader_open(&r, path, err, sizeof(err)))
-		fail_msg("%s", err);
-	while (rec_reader_next(&r, &e, err, sizeof(err)) == 1) {
-		if (ticks && newest && e.ts_ns > newest) {
-			correlator_tick(c, newest + (e.ts_ns - newest) / 2);
-			fold_tick(&fold, correlator_now(c));
-		}
-		if (e.ts_ns > newest)
-			newest = e.ts_ns;
-		correlator_feed(c, &e);
-	}
-	rec_reader_close(&r);
-	correlator_finish(c);
-	fold_finish(&fold);
-	correlator_free(c);
+	replay_into(path, ticks, note_line, out);
 	qsort(out->line, (size_t)out->n, sizeof(out->line[0]), cmp_line);
 }
 
@@ -251,29 +237,6 @@ static void tally_diagnosis(void *ctx, const struct diagnosis *d)
 		t->count[d->cause] += d->count;
 }
 
-static void replay_tally(const char *path, struct tally *t)
-{
-	struct fold fold;
-	struct correlator *c = correlator_new(NULL, to_fold, &fold);
-	struct rec_reader r;
-	struct smbw_event e;
-	char err[512];
-	int rc;
-
-	assert_non_null(c);
-	fold_init(&fold, PIPELINE_FOLD_NS, tally_diagnosis, t);
-	if (rec_reader_open(&r, path, err, sizeof(err)))
-		fail_msg("%s", err);
-	while ((rc = rec_reader_next(&r, &e, err, sizeof(err))) == 1)
-		correlator_feed(c, &e);
-	if (rc < 0)
-		fail_msg("%s", err);
-	rec_reader_close(&r);
-	correlator_finish(c);
-	fold_finish(&fold);
-	correlator_free(c);
-}
-
 /* KERNEL/soak.expected: "cause<TAB>failed mounts" for every cause the soak planned. */
 static int check_soak(const char *dir)
 {
@@ -298,7 +261,7 @@ static int check_soak(const char *dir)
 	}
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/soak.rec", dir);
-	replay_tally(path, &got);
+	replay_into(path, false, tally_diagnosis, &got);
 	for (int id = 0; id < CAUSE_COUNT; id++) {
 		if (want.count[id] != got.count[id]) {
 			print_error("%s: %s: %u failed mounts, %u diagnosed\n", path,
