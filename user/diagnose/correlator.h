@@ -26,8 +26,6 @@
 #include "portset.h"
 #include "smbwatch_event.h"
 
-typedef void (*diagnosis_fn)(void *ctx, const struct diagnosis *d);
-
 struct correlator_config {
 	uint64_t reorder_ns; /* hold events this long to sort them across CPUs */
 	uint64_t settle_ns;  /* a failure seen only by a tracepoint is concluded after this */

@@ -61,4 +61,7 @@ struct diagnosis {
 	struct evidence ev;
 };
 
+/* Where the stages of the diagnose path hand a diagnosis on. */
+typedef void (*diagnosis_fn)(void *ctx, const struct diagnosis *d);
+
 #endif

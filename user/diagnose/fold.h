@@ -19,8 +19,6 @@
 
 #include "diagnosis.h"
 
-typedef void (*diagnosis_fn)(void *ctx, const struct diagnosis *d);
-
 #define FOLD_SLOTS 128
 /* Mount failures of a kind reported one by one per window before folding. */
 #define FOLD_MOUNT_BURST 5
