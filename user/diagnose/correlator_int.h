@@ -76,8 +76,10 @@ struct correlator {
 	struct correlator_stats stats;
 };
 
-/* evidence.c */
+/* correlator.c: a live socket track, or NULL (an expired one is as good as gone) */
 struct sock_track *sock_find(struct correlator *c, uint64_t sock);
+
+/* evidence.c */
 void add_lacked(struct evidence *ev, const char *what);
 void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d);
 void kdc_evidence(struct correlator *c, struct diagnosis *d);
