@@ -379,7 +379,8 @@ static void restart_sock(struct correlator *c, struct sock_track *t, uint64_t ts
 
 	if (k) {
 		k->carried_retransmits += t->retransmits;
-		if (t->reset != RESET_NONE)
+		if (t->reset == RESET_BY_SERVER ||
+		    (t->reset != RESET_NONE && k->carried_reset == RESET_NONE))
 			k->carried_reset = t->reset;
 	}
 	memset(t, 0, sizeof(*t));

@@ -35,8 +35,9 @@ static void add_sock_evidence(struct evidence *ev, const struct sock_track *t, u
 		ev->syn_answered = true;
 	if (t->est_ts && t->syn_ts && !ev->connect_ns)
 		ev->connect_ns = t->est_ts - t->syn_ts;
-	if (t->reset != RESET_NONE)
-		ev->reset = t->reset;
+	/* the server's reset is the news; the client's own after it is only its answer */
+	if (t->reset == RESET_BY_SERVER || ev->reset == RESET_NONE)
+		ev->reset = t->reset != RESET_NONE ? t->reset : ev->reset;
 	if (t->syn_ts && (!*start || t->syn_ts < *start))
 		*start = t->syn_ts;
 }
