@@ -14,7 +14,7 @@ CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
-BPF_SRCS := bpf/maps.bpf.c bpf/tcp.bpf.c bpf/cifs.bpf.c
+BPF_SRCS := bpf/maps.bpf.c bpf/tcp.bpf.c bpf/cifs.bpf.c bpf/kdc.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iheaders -I$(OUTPUT)
 
@@ -30,7 +30,8 @@ USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	       -MMD -MP
 # libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
 LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS := $(LIBBPF_A) -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+LDLIBS := $(LIBBPF_A) -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd) \
+	  $(shell $(PKG_CONFIG) --libs krb5 2>/dev/null || echo -lkrb5 -lk5crypto -lcom_err)
 
 # make V=1 shows the commands.
 ifeq ($(V),1)

@@ -302,6 +302,71 @@ static __always_inline int on_verify_signature(struct TCP_Server_Info *server, i
 }
 
 /*
+ * The server's own Kerberos refusal: a SESSION_SETUP answered with a KRB-ERROR
+ * in its SPNEGO token (smbd: clock skew KRB_AP_ERR_SKEW, ticket not yet valid
+ * TKT_NYV, a ticket it cannot decrypt), with STATUS_MORE_PROCESSING_REQUIRED
+ * and an -EIO that NTLMSSP's normal first leg shares. Only a failed leg is
+ * looked at, and only the KRB-ERROR leaves: the krb5 mechanism's OID ends
+ * 12 01 02 02, its token id 03 00 is KRB_ERROR (RFC 1964), then the message
+ * (0x7e). An AP-REP (token id 02 00) is never copied.
+ */
+#define SMB2_HDR_LEN 64
+#define SMB2_STATUS_OFF 8
+#define SESS_RSP_SECBUF_OFF (SMB2_HDR_LEN + 4)
+#define KRB_SCAN 64
+#define KRB_MARK_LEN 7
+
+static __always_inline int krb_error_at(const __u8 *b)
+{
+	for (int i = 0; i < KRB_SCAN - KRB_MARK_LEN; i++)
+		if (b[i] == 0x12 && b[i + 1] == 0x01 && b[i + 2] == 0x02 && b[i + 3] == 0x02 &&
+		    b[i + 4] == 0x03 && b[i + 5] == 0x00 && b[i + 6] == 0x7e)
+			return i + KRB_MARK_LEN - 1;
+	return -1;
+}
+
+static __always_inline int on_sess_sendreceive(struct SMB2_sess_data *sd, int ret)
+{
+	__u8 head[KRB_SCAN] = {};
+	struct smbw_event *e;
+	const __u8 *rsp;
+	__u16 secbuf[2];
+	__u32 rsplen, n;
+	int at;
+
+	if (ret == 0 || !sd)
+		return 0;
+	rsp = BPF_CORE_READ(sd, iov[0].iov_base);
+	rsplen = BPF_CORE_READ(sd, iov[0].iov_len);
+	if (!rsp || rsplen < SESS_RSP_SECBUF_OFF + 4 ||
+	    bpf_probe_read_kernel(secbuf, sizeof(secbuf), rsp + SESS_RSP_SECBUF_OFF))
+		return 0;
+	/* the security buffer: offset from the SMB2 header, length; inside the response */
+	if (secbuf[0] < SMB2_HDR_LEN || secbuf[1] < KRB_MARK_LEN ||
+	    (__u32)secbuf[0] + secbuf[1] > rsplen)
+		return 0;
+	if (bpf_probe_read_kernel(head, sizeof(head), rsp + secbuf[0]))
+		return 0;
+	at = krb_error_at(head);
+	if (at < 0 || at >= secbuf[1])
+		return 0;
+	e = event_reserve_krb(EV_SMB_SESSION_KRB_ERROR);
+	if (!e)
+		return 0;
+	event_set_task(e);
+	e->rc = ret;
+	e->command = SMB2_CMD_SESSION_SETUP;
+	bpf_probe_read_kernel(&e->nt_status, 4, rsp + SMB2_STATUS_OFF);
+	fill_server(e, BPF_CORE_READ(sd, server));
+	fill_session(e, BPF_CORE_READ(sd, ses));
+	n = skb_krb_len(secbuf[1] - at);
+	if (!bpf_probe_read_kernel(e->krb, n, rsp + secbuf[0] + at))
+		e->krb_len = n;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
  * The end of a connection: cifs_put_tcp_session(server, from_reconnect) drops
  * one reference (--srv_count under cifs_tcp_ses_lock, the same on 6.1, 6.12
  * and 7.2) and tears the connection down when it was the last one. Read at
@@ -407,6 +472,12 @@ int BPF_PROG(cifs_spnego_exit, struct cifs_ses *ses, struct TCP_Server_Info *ser
 	return on_spnego(ses, server, ret);
 }
 
+SEC("fexit/SMB2_sess_sendreceive")
+int BPF_PROG(cifs_sess_krb_exit, struct SMB2_sess_data *sd, int ret)
+{
+	return on_sess_sendreceive(sd, ret);
+}
+
 SEC("fexit/smb2_verify_signature")
 int BPF_PROG(cifs_verify_signature_exit, void *rqst, struct TCP_Server_Info *server, int ret)
 {
@@ -469,6 +540,7 @@ enum stash_hook {
 	STASH_ENABLE_SIGNING,
 	STASH_READ_FROM_SOCKET,
 	STASH_RECV_KVEC,
+	STASH_SESS_SENDRECEIVE,
 };
 
 struct stash_key {
@@ -552,6 +624,9 @@ KPROBE_PAIR(cifs_enable_signing_kp, cifs_enable_signing, STASH_ENABLE_SIGNING,
 KPROBE_PAIR(cifs_read_from_socket_kp, cifs_read_from_socket, STASH_READ_FROM_SOCKET,
 	    on_read_from_socket((void *)a.arg[0], (void *)a.arg[1], (unsigned int)a.arg[2],
 				(int)ret))
+
+KPROBE_PAIR(cifs_sess_krb_kp, SMB2_sess_sendreceive, STASH_SESS_SENDRECEIVE,
+	    on_sess_sendreceive((void *)a.arg[0], (int)ret))
 
 /* Entry only: what cifs_put_tcp_session does is decided by the count it finds. */
 SEC("kprobe/cifs_put_tcp_session")

@@ -67,22 +67,46 @@ static __always_inline void count_drop(void)
 }
 
 /*
- * Reserve a zeroed record. Zeroing matters: ring buffer memory is reused, and
- * a stale byte in a recorded file would make replays differ between runs.
+ * Reserve a zeroed record of len bytes. Zeroing matters: ring buffer memory
+ * is reused, and a stale byte in a recorded file would make replays differ
+ * between runs.
  */
-static __always_inline struct smbw_event *event_reserve(__u16 type)
+static __always_inline struct smbw_event *reserve_len(__u16 type, const __u32 len)
 {
-	struct smbw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct smbw_event *e = bpf_ringbuf_reserve(&events, len, 0);
 
 	if (!e) {
 		count_drop();
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	__builtin_memset(e, 0, len);
 	e->abi = SMBW_ABI_VERSION;
 	e->type = type;
 	e->ts_ns = bpf_ktime_get_ns();
 	return e;
+}
+
+/* Most records: everything but the KRB-ERROR bytes (the agent reads the rest as zero). */
+static __always_inline struct smbw_event *event_reserve(__u16 type)
+{
+	return reserve_len(type, SMBW_EVENT_BASE_LEN);
+}
+
+/* A record that carries a KRB-ERROR in .krb. */
+static __always_inline struct smbw_event *event_reserve_krb(__u16 type)
+{
+	return reserve_len(type, sizeof(struct smbw_event));
+}
+
+/*
+ * The bytes of a KRB-ERROR to copy, of avail (>= 1): at most SMBW_KRB_LEN, in
+ * a form whose bounds the verifier sees whatever registers clang picks.
+ */
+static __always_inline __u32 skb_krb_len(__u32 avail)
+{
+	if (avail > SMBW_KRB_LEN)
+		avail = SMBW_KRB_LEN;
+	return ((avail - 1) & (SMBW_KRB_LEN - 1)) + 1;
 }
 
 /*

@@ -86,6 +86,17 @@ struct smb3_fs_context {
  * receives the answer to its session request into it: the type (0x83 is a
  * negative session response) and length first, the error code after.
  */
+/*
+ * smb2pdu.c's state of one SESSION_SETUP leg: after SMB2_sess_sendreceive()
+ * iov[0] holds the server's response (SMB2 header, then the body with the
+ * security buffer's offset and length), also when the call failed.
+ */
+struct SMB2_sess_data {
+	struct cifs_ses *ses;
+	struct TCP_Server_Info *server;
+	struct kvec iov[2];
+};
+
 struct rfc1002_session_packet {
 	__u8 type;
 	__u16 length; /* big endian */

@@ -19,12 +19,23 @@
 #include <linux/types.h>
 #endif
 
-#define SMBW_ABI_VERSION 1
+/*
+ * 2: Kerberos: the KDC's messages, socket errors on KDC sockets, the upcall's
+ * processes, the server's KRB-ERROR (the fields after .unc). A reader of
+ * version 2 replays version 1 records (they end at .unc).
+ */
+#define SMBW_ABI_VERSION 2
 
 #define SMBW_COMM_LEN 16
 #define SMBW_HOST_LEN 64
 #define SMBW_NAME_LEN 64
 #define SMBW_UNC_LEN 128
+/*
+ * A KRB-ERROR, copied whole where it fits: error code, realm, the principal
+ * asked for, e-text, the KDC's time; its e-data (pre-authentication hints) is
+ * the only part that grows. Nothing else a KDC or a server sends is copied.
+ */
+#define SMBW_KRB_LEN 512
 
 /* Ports watched when the user names none: SMB direct, NetBIOS session, Kerberos. */
 #define SMBW_PORT_SMB 445
@@ -70,6 +81,32 @@ enum smbw_event_type {
 	 * kernel read it (7.x, in its NetBIOS session retry), 0 where it did not.
 	 */
 	EV_SMB_SESSION_REFUSED = 32,
+	/*
+	 * Kerberos. A message to or from a KDC (a watched port, 88, at the far
+	 * end), seen by cgroup_skb for every process of the host, UDP and TCP:
+	 * .krb_type is its [APPLICATION n] tag (10 AS-REQ, 11 AS-REP, 12
+	 * TGS-REQ, 13 TGS-REP, 30 KRB-ERROR); only a KRB-ERROR is copied (.krb,
+	 * .krb_len). .flags has SMBW_F_INGRESS for what the KDC sent. .cookie
+	 * joins the packets of one socket; .pid/.comm are the sender's, set on
+	 * egress only (ingress runs in softirq).
+	 */
+	EV_KRB_MESSAGE = 33,
+	/* a KDC socket got an error (inet_sk_error_report): .rc -errno, ICMP unreachable on UDP */
+	EV_KRB_SOCK_ERROR = 34,
+	/*
+	 * The Kerberos upcall's processes: /sbin/request-key, which the kernel
+	 * runs for a cifs.spnego key, and cifs.upcall, which it runs. .pid, .ppid
+	 * (.reason: 0 for request-key, 1 for cifs.upcall), .rc the exit status
+	 * as wait(2) reports it (EV_PROC_EXIT).
+	 */
+	EV_PROC_EXEC = 35,
+	EV_PROC_EXIT = 36,
+	/*
+	 * A failed SESSION_SETUP whose response carried a KRB-ERROR inside the
+	 * server's SPNEGO token (clock skew, ticket not yet valid, bad ticket):
+	 * .krb/.krb_len, .nt_status of the response, .rc, server and session.
+	 */
+	EV_SMB_SESSION_KRB_ERROR = 37,
 
 	EV_TYPE_MAX
 };
@@ -104,6 +141,8 @@ enum smbw_smb2_command {
 #define SMBW_F_SIGN_REFUSED (1u << 10)
 /* server: the SMB1 (CIFS) protocol family; its .dialect is an index, not a revision */
 #define SMBW_F_SMB1 (1u << 11)
+/* krb: the message came from the KDC (ingress); without it, the host sent it */
+#define SMBW_F_INGRESS (1u << 12)
 #define SMBW_F_NEGOTIATE_MASK                                                            \
 	(SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED | SMBW_F_SERVER_SIGN_REQUIRED |  \
 	 SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_DISABLED | SMBW_F_SIGN_REFUSED | SMBW_F_SMB1)
@@ -155,6 +194,30 @@ struct smbw_event {
 	char user[SMBW_NAME_LEN];
 	char domain[SMBW_NAME_LEN];
 	char unc[SMBW_UNC_LEN];
+
+	/* ABI 2: Kerberos (EV_KRB_*, EV_PROC_*, EV_SMB_SESSION_KRB_ERROR) */
+	__u64 cookie;   /* socket cookie of a KDC socket: joins one socket's packets */
+	__u32 ppid;     /* EV_PROC_*: the parent's tgid */
+	__u8 ip_proto;  /* EV_KRB_*: IPPROTO_UDP (17) or IPPROTO_TCP (6) */
+	__u8 krb_type;  /* EV_KRB_MESSAGE: the message's [APPLICATION n] tag */
+	__u16 krb_len;  /* bytes of .krb that hold a KRB-ERROR; 0: nothing copied */
+	__u8 krb[SMBW_KRB_LEN];
 };
+
+/* Where a record without Kerberos bytes ends (ABI 1 records end here too, at .unc's end). */
+#define SMBW_EVENT_V1_LEN (__builtin_offsetof(struct smbw_event, cookie))
+#define SMBW_EVENT_BASE_LEN (__builtin_offsetof(struct smbw_event, krb))
+
+/*
+ * The bytes of a record that carry information: the file writer stores no
+ * more (a record without a KRB-ERROR has none of .krb), and readers zero
+ * what a shorter record lacks.
+ */
+static inline unsigned int smbw_event_len(const struct smbw_event *e)
+{
+	unsigned int n = e->krb_len < SMBW_KRB_LEN ? e->krb_len : SMBW_KRB_LEN;
+
+	return SMBW_EVENT_BASE_LEN + n;
+}
 
 #endif /* SMBWATCH_EVENT_H */

@@ -32,7 +32,36 @@ static const char *const type_names[EV_TYPE_MAX] = {
 	[EV_SMB_SIGNATURE_BAD] = "smb_signature_bad",
 	[EV_SMB_SERVER_RELEASED] = "smb_server_released",
 	[EV_SMB_SESSION_REFUSED] = "smb_session_refused",
+	[EV_KRB_MESSAGE] = "krb_message",
+	[EV_KRB_SOCK_ERROR] = "krb_sock_error",
+	[EV_PROC_EXEC] = "proc_exec",
+	[EV_PROC_EXIT] = "proc_exit",
+	[EV_SMB_SESSION_KRB_ERROR] = "smb_session_krb_error",
 };
+
+/* A KDC exchange's messages by [APPLICATION n] tag (RFC 4120 5.10) */
+const char *krb_message_name(uint8_t tag)
+{
+	switch (tag) {
+	case 10:
+		return "AS-REQ";
+	case 11:
+		return "AS-REP";
+	case 12:
+		return "TGS-REQ";
+	case 13:
+		return "TGS-REP";
+	case 30:
+		return "KRB-ERROR";
+	default:
+		return "unknown";
+	}
+}
+
+const char *ip_proto_name(uint8_t proto)
+{
+	return proto == 17 ? "udp" : proto == 6 ? "tcp" : "unknown";
+}
 
 const char *event_type_name(uint16_t type)
 {

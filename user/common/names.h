@@ -28,5 +28,7 @@ const char *client_signing_name(uint32_t flags);
 const char *server_signing_name(uint32_t flags);
 /* "STATUS_LOGON_FAILURE", or NULL when the code is not in the table */
 const char *ntstatus_name(uint32_t status);
+const char *krb_message_name(uint8_t tag);
+const char *ip_proto_name(uint8_t proto);
 
 #endif

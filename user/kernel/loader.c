@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -13,7 +14,7 @@
 #include "probe.h"
 #include "smbwatch.skel.h"
 
-enum hook_kind { KIND_TP, KIND_FENTRY, KIND_FEXIT };
+enum hook_kind { KIND_TP, KIND_FENTRY, KIND_FEXIT, KIND_CGROUP_SKB };
 
 /*
  * One row per hook. A hook whose kernel signature changed has one row per
@@ -25,7 +26,7 @@ struct hook {
 	const char *group;
 	enum hook_kind kind;
 	const char *tp_system; /* tracepoints only */
-	const char *target;
+	const char *target; /* cgroup_skb: "ingress" or "egress" (of the cgroup v2 root) */
 	int nargs; /* 0: any */
 	const char *btf_entry; /* fexit: its fentry half, when the exit needs what entry saw */
 	const char *btf_prog;
@@ -50,6 +51,8 @@ struct hook {
 	{ .group = "cifs", .kind = k, .target = fn, .btf_entry = entry, .btf_prog = prog, \
 	  .kp_prog = kp, .optional = opt }
 #define FEXIT(fn, prog, kp) FUNC(KIND_FEXIT, fn, NULL, prog, kp, false)
+/* The KDC's packets, UDP and TCP, of every process of the host */
+#define CGROUP_SKB(dir, prog) { .group = "kdc", .kind = KIND_CGROUP_SKB, .target = dir, .btf_prog = prog }
 
 static const struct hook hooks[] = {
 	TP_TWINS("tcp", "sock", "inet_sock_set_state", 0, "tcp_state", false),
@@ -58,6 +61,12 @@ static const struct hook hooks[] = {
 	/* the reset reason argument arrived in 6.10 */
 	TP_TWINS("tcp", "tcp", "tcp_send_reset", 2, "tcp_reset_sent", false),
 	TP_TWINS("tcp", "tcp", "tcp_send_reset", 3, "tcp_reset_sent_reason", false),
+
+	CGROUP_SKB("ingress", "kdc_ingress"),
+	CGROUP_SKB("egress", "kdc_egress"),
+	TP_TWINS("kdc", "sock", "inet_sk_error_report", 0, "kdc_sk_error", false),
+	TP_TWINS("kdc", "sched", "sched_process_exec", 0, "upcall_exec", false),
+	TP_TWINS("kdc", "sched", "sched_process_exit", 0, "upcall_exit", false),
 
 	TP_TWINS("cifs", "cifs", "smb3_cmd_err", 0, "cifs_cmd_err", false),
 	TP_TWINS("cifs", "cifs", "smb3_tcon", 0, "cifs_tcon_tp", false),
@@ -79,12 +88,17 @@ static const struct hook hooks[] = {
 	/* the end of a connection: the count at entry says whether this call ends it */
 	FUNC(KIND_FENTRY, "cifs_put_tcp_session", NULL, "cifs_put_tcp_session_entry",
 	     "cifs_put_tcp_session_kp", true),
+	/* the server's KRB-ERROR in a failed SESSION_SETUP (static: where BTF has it) */
+	FUNC(KIND_FEXIT, "SMB2_sess_sendreceive", NULL, "cifs_sess_krb_exit", "cifs_sess_krb_kp",
+	     true),
 	/* 7.x: the answer to a NetBIOS session request (a static function: where BTF has it) */
 	FUNC(KIND_FEXIT, "smb_recv_kvec", "cifs_recv_kvec_entry", "cifs_recv_kvec_exit",
 	     "cifs_recv_kvec_kp", true),
 };
 
 #define N_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+#define N_GROUPS 3
 
 struct instance {
 	struct smbwatch *skel;
@@ -101,12 +115,22 @@ struct loader {
 	struct instance net;
 	struct instance cifs;
 	struct hook_result result[N_HOOKS];
-	struct loader_group groups[2];
+	struct loader_group groups[N_GROUPS];
+	int cgroup_fd; /* the cgroup v2 root, for the cgroup_skb hooks; -1 without one */
+	char cgroup_why[96]; /* why there is none */
 };
+
+/* The group's hooks live in the cifs instance (loaded with cifs.ko) or the net one. */
+static bool in_instance(const struct hook *h, bool cifs)
+{
+	return !strcmp(h->group, "cifs") == cifs;
+}
 
 static const char *kind_via(enum hook_kind k)
 {
-	return k == KIND_TP ? "tp_btf" : k == KIND_FENTRY ? "fentry" : "fexit";
+	static const char *const via[] = { "tp_btf", "fentry", "fexit", "cgroup_skb" };
+
+	return via[k];
 }
 
 static struct loader_group *group_of(struct loader *l, const char *name)
@@ -138,6 +162,25 @@ static bool choose_raw(const struct hook *h, int n)
 	return n >= 0 || probe_tracepoint(h->tp_system, h->target) || !probe_tracefs();
 }
 
+static struct bpf_program *choose_cgroup_skb(struct loader *l, struct instance *in, size_t i)
+{
+	struct hook_result *r = &l->result[i];
+	struct bpf_program *p;
+
+	if (l->cgroup_fd < 0) {
+		r->state = HOOK_ABSENT;
+		r->why = l->cgroup_why;
+		return NULL;
+	}
+	r->via = kind_via(KIND_CGROUP_SKB);
+	p = find_prog(in->skel, hooks[i].btf_prog, "");
+	if (!p) {
+		r->state = HOOK_FAILED;
+		r->err = -ENOENT;
+	}
+	return p;
+}
+
 /*
  * Which program(s) serve hook i on this kernel; records why none. A function
  * hook falls back to kprobes (a pair for fexit, the entry kprobe for fentry)
@@ -153,6 +196,8 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 	struct bpf_program *p;
 	int n;
 
+	if (h->kind == KIND_CGROUP_SKB)
+		return choose_cgroup_skb(l, in, i);
 	n = h->kind == KIND_TP ? probe_btf_tp_nargs(btf, h->target) :
 				 probe_btf_func_nargs(btf, h->target);
 	if (n >= 0 && h->nargs && n != h->nargs) {
@@ -200,7 +245,7 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 	return p;
 }
 
-static void select_group(struct loader *l, struct instance *in, const char *group,
+static void select_group(struct loader *l, struct instance *in, bool cifs,
 			 const struct btf *btf)
 {
 	struct bpf_program *p;
@@ -210,8 +255,13 @@ static void select_group(struct loader *l, struct instance *in, const char *grou
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		in->chosen[i] = NULL;
 		in->entry[i] = NULL;
-		if (strcmp(hooks[i].group, group) || l->result[i].state == HOOK_FAILED)
+		if (!in_instance(&hooks[i], cifs) || l->result[i].state == HOOK_FAILED)
 			continue;
+		if (!strcmp(hooks[i].group, "kdc") && !portset_contains(l->cfg.ports, SMBW_PORT_KERBEROS)) {
+			l->result[i].state = HOOK_ABSENT;
+			l->result[i].why = "port 88 is not watched (--ports)";
+			continue;
+		}
 		in->chosen[i] = choose_program(l, in, i, btf);
 		if (in->chosen[i])
 			bpf_program__set_autoload(in->chosen[i], true);
@@ -220,14 +270,21 @@ static void select_group(struct loader *l, struct instance *in, const char *grou
 	}
 }
 
-static void attach_group(struct loader *l, struct instance *in, const char *group)
+static struct bpf_link *attach_one(struct loader *l, const struct hook *h,
+				   struct bpf_program *p)
 {
-	struct loader_group *g = group_of(l, group);
+	if (h->kind == KIND_CGROUP_SKB)
+		return bpf_program__attach_cgroup(p, l->cgroup_fd);
+	return bpf_program__attach(p);
+}
 
+static void attach_instance(struct loader *l, struct instance *in, bool cifs)
+{
 	for (size_t i = 0; i < N_HOOKS; i++) {
+		struct loader_group *g = group_of(l, hooks[i].group);
 		struct hook_result *r = &l->result[i];
 
-		if (strcmp(hooks[i].group, group))
+		if (!in_instance(&hooks[i], cifs))
 			continue;
 		if (!in->chosen[i]) {
 			if (r->state == HOOK_ABSENT && !hooks[i].optional)
@@ -245,7 +302,7 @@ static void attach_group(struct loader *l, struct instance *in, const char *grou
 				continue;
 			}
 		}
-		in->links[i] = bpf_program__attach(in->chosen[i]);
+		in->links[i] = attach_one(l, &hooks[i], in->chosen[i]);
 		if (!in->links[i]) {
 			r->state = HOOK_FAILED;
 			r->err = -errno;
@@ -255,8 +312,12 @@ static void attach_group(struct loader *l, struct instance *in, const char *grou
 		r->state = HOOK_ATTACHED;
 		g->attached++;
 	}
-	g->loaded = true;
-	g->waiting = false;
+	for (int k = 0; k < N_GROUPS; k++) {
+		if ((strcmp(l->groups[k].name, "cifs") == 0) != cifs)
+			continue;
+		l->groups[k].loaded = true;
+		l->groups[k].waiting = false;
+	}
 }
 
 static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
@@ -310,8 +371,8 @@ static int hook_of_program(const struct instance *in, const char *name)
  * Opens, selects and loads an instance for a group, dropping the hooks that
  * fail to load one by one. reuse: the instance whose maps to share, or NULL.
  */
-static int load_group(struct loader *l, struct instance *in, const char *group,
-		      const struct btf *btf, const struct instance *reuse)
+static int load_instance(struct loader *l, struct instance *in, bool cifs,
+			 const struct btf *btf, const struct instance *reuse)
 {
 	int err = -EINVAL;
 
@@ -323,7 +384,7 @@ static int load_group(struct loader *l, struct instance *in, const char *group,
 			return -errno;
 		if (!reuse)
 			bpf_map__set_max_entries(in->skel->maps.events, l->cfg.ringbuf_kb * 1024u);
-		select_group(l, in, group, btf);
+		select_group(l, in, cifs, btf);
 		err = reuse ? reuse_maps(in->skel, reuse->skel) : 0;
 		if (err)
 			break;
@@ -369,7 +430,7 @@ static int open_net(struct loader *l, char *errmsg, size_t n)
 	struct instance *in = &l->net;
 	int err;
 
-	err = load_group(l, in, "tcp", l->vmlinux_btf, NULL);
+	err = load_instance(l, in, false, l->vmlinux_btf, NULL);
 	if (err) {
 		snprintf(errmsg, n, "cannot load the TCP hooks into the kernel: %s "
 			 "(run with -vv for the verifier log)", strerror(-err));
@@ -380,7 +441,7 @@ static int open_net(struct loader *l, char *errmsg, size_t n)
 		snprintf(errmsg, n, "cannot fill the port map: %s", strerror(-err));
 		return err;
 	}
-	attach_group(l, in, "tcp");
+	attach_instance(l, in, false);
 	return 0;
 }
 
@@ -395,8 +456,10 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
 	}
 	l->cfg = *cfg;
 	l->groups[0].name = "tcp";
-	l->groups[1].name = "cifs";
-	l->groups[1].waiting = true;
+	l->groups[1].name = "kdc";
+	l->groups[2].name = "cifs";
+	l->groups[2].waiting = true;
+	l->cgroup_fd = probe_cgroup2_root(l->cgroup_why, sizeof(l->cgroup_why));
 	l->vmlinux_btf = btf__load_vmlinux_btf();
 	if (!l->vmlinux_btf) {
 		snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
@@ -416,7 +479,7 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 	struct instance *in = &l->cifs;
 	int err;
 
-	if (l->groups[1].loaded || !probe_module_live("cifs"))
+	if (l->groups[2].loaded || !probe_module_live("cifs"))
 		return 0;
 	if (!l->cifs_btf) {
 		l->cifs_btf = btf__load_module_btf("cifs", l->vmlinux_btf);
@@ -426,15 +489,15 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 		}
 	}
 	/* Without module BTF only the raw tracepoints can work: vmlinux BTF selects them. */
-	err = load_group(l, in, "cifs", l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, &l->net);
+	err = load_instance(l, in, true, l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, &l->net);
 	if (err) {
 		snprintf(errmsg, n, "cannot load the cifs.ko hooks: %s (run with -vv for the "
 			 "verifier log)", strerror(-err));
-		l->groups[1].loaded = true; /* do not retry in a loop; the error was reported */
-		l->groups[1].waiting = false;
+		l->groups[2].loaded = true; /* do not retry in a loop; the error was reported */
+		l->groups[2].waiting = false;
 		return err;
 	}
-	attach_group(l, in, "cifs");
+	attach_instance(l, in, true);
 	return 1;
 }
 
@@ -482,7 +545,9 @@ static void describe_hooks(const struct loader *l, struct strbuf *sb, const char
 			  r->state == HOOK_ATTACHED ? r->via : "");
 		if (r->state == HOOK_FAILED)
 			sb_printf(sb, " (%s)", strerror(-r->err));
-		if (r->state == HOOK_ABSENT && hooks[i].optional)
+		if (r->state == HOOK_ABSENT && r->why)
+			sb_printf(sb, " (%s)", r->why);
+		else if (r->state == HOOK_ABSENT && hooks[i].optional)
 			sb_puts(sb, " (only newer kernels have it)");
 		sb_putc(sb, '\n');
 	}
@@ -490,7 +555,7 @@ static void describe_hooks(const struct loader *l, struct strbuf *sb, const char
 
 void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < N_GROUPS; i++) {
 		const struct loader_group *g = &l->groups[i];
 
 		if (g->waiting)
@@ -524,5 +589,7 @@ void loader_close(struct loader *l)
 	instance_close(&l->net);
 	btf__free(l->cifs_btf);
 	btf__free(l->vmlinux_btf);
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
 	free(l);
 }

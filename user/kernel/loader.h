@@ -3,7 +3,7 @@
  * Loads and attaches the BPF side, hook group by hook group.
  *
  * One BPF object (one skeleton) is opened twice: the "net" instance carries
- * the TCP hooks and owns the maps (ring buffer, drop counter, port set); the
+ * the TCP and KDC hooks (groups "tcp", "kdc") and owns the maps (ring buffer, drop counter, port set); the
  * "cifs" instance carries the cifs.ko hooks, reuses those maps, and is loaded
  * only once cifs.ko is live, because programs that attach to a module cannot
  * be loaded before it. Both instances therefore feed the one ring buffer.
@@ -31,6 +31,7 @@ struct hook_result {
 	const char *via; /* "tp_btf", "raw_tp", "fentry", "fexit", "fentry+fexit", "kprobe" */
 	int err;
 	bool fallback; /* the preferred program failed to load: use the fallback */
+	const char *why; /* HOOK_ABSENT: a reason other than the kernel's age */
 };
 
 struct loader_group {

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -132,4 +134,69 @@ int probe_privileges(char *why, size_t n)
 	snprintf(why, n, "%s", geteuid() ? "not running as root" :
 		 "root without CAP_BPF and CAP_PERFMON");
 	return -EPERM;
+}
+
+/* A cgroup2 mount of the hierarchy's root (mountinfo's root field "/"), or "". */
+static void find_cgroup2_mount(char *dir, size_t n)
+{
+	char line[1024], root[512], mnt[512], *sep;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	dir[0] = '\0';
+	if (!f)
+		return;
+	while (!dir[0] && fgets(line, sizeof(line), f)) {
+		/* id parent major:minor root mount-point options... - fstype source super */
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %511s %511s", root, mnt) == 2 && !strcmp(root, "/"))
+			snprintf(dir, n, "%s", mnt);
+	}
+	fclose(f);
+}
+
+/*
+ * Without a cgroup2 mount (a minimal init, a v1-only system): mount one where
+ * nobody sees it, keep the directory open, and detach it at once. The fd
+ * holds the hierarchy's root; nothing is left mounted.
+ */
+static int open_private_cgroup2(char *why, size_t n)
+{
+	char dir[] = "/tmp/smbwatch-cgroup2.XXXXXX";
+	int fd, err;
+
+	if (!mkdtemp(dir)) {
+		snprintf(why, n, "no cgroup v2 mount, and no directory to mount one: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (mount("cgroup2", dir, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		err = errno;
+		rmdir(dir);
+		snprintf(why, n, "no cgroup v2 on this kernel (%s)", strerror(err));
+		return -1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = errno;
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (fd < 0)
+		snprintf(why, n, "cannot open cgroup v2: %s", strerror(err));
+	return fd;
+}
+
+int probe_cgroup2_root(char *why, size_t n)
+{
+	char dir[512];
+	int fd;
+
+	why[0] = '\0';
+	find_cgroup2_mount(dir, sizeof(dir));
+	if (!dir[0])
+		return open_private_cgroup2(why, n);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		snprintf(why, n, "cannot open %s: %s", dir, strerror(errno));
+	return fd;
 }

@@ -29,6 +29,12 @@ int probe_ringbuf(void);
  */
 int probe_btf_func_nargs(const struct btf *btf, const char *func);
 int probe_btf_tp_nargs(const struct btf *btf, const char *tp);
+/*
+ * An fd of the cgroup v2 hierarchy's root, where cgroup_skb programs see
+ * every process's packets (mounting a private, detached cgroup2 where none is
+ * mounted); -1 with why filled when there is none.
+ */
+int probe_cgroup2_root(char *why, size_t n);
 /* 0 when the process may load and attach tracing programs, else fills why. */
 int probe_privileges(char *why, size_t n);
 

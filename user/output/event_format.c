@@ -6,6 +6,7 @@
 
 #include "event_format.h"
 #include "json.h"
+#include "krb_error.h"
 
 void format_ip(struct strbuf *sb, const struct smbw_addr *a)
 {
@@ -137,6 +138,56 @@ static void json_smb_fields(struct json *j, const struct smbw_event *e)
 		json_strn(j, "unc", e->unc, sizeof(e->unc));
 }
 
+static bool is_krb(const struct smbw_event *e)
+{
+	return e->type == EV_KRB_MESSAGE || e->type == EV_KRB_SOCK_ERROR ||
+	       e->type == EV_PROC_EXEC || e->type == EV_PROC_EXIT;
+}
+
+/* A KRB-ERROR's decoded fields; its bytes never leave as such. */
+static void json_krb_error(struct json *j, const struct smbw_event *e)
+{
+	struct krb_error_info ki;
+	char nbuf[24];
+
+	if (!e->krb_len)
+		return;
+	if (krb_error_decode(e->krb, e->krb_len, &ki)) {
+		json_bool(j, "krb_error_undecodable", true);
+		return;
+	}
+	json_int(j, "krb_error", ki.code);
+	json_str(j, "krb_error_name", krb_error_name(ki.code, nbuf, sizeof(nbuf)));
+	json_str(j, "principal", ki.server);
+	json_str(j, "realm", ki.realm);
+	if (ki.client[0])
+		json_str(j, "client", ki.client);
+	if (ki.e_text[0])
+		json_str(j, "e_text", ki.e_text);
+	json_int(j, "stime", ki.stime);
+}
+
+static void json_krb_fields(struct json *j, const struct smbw_event *e)
+{
+	if (e->type == EV_PROC_EXEC || e->type == EV_PROC_EXIT) {
+		json_uint(j, "ppid", e->ppid);
+		if (e->type == EV_PROC_EXIT)
+			json_int(j, "exit_status", e->rc);
+		return;
+	}
+	json_addr(j, "local_addr", "local_port", &e->local);
+	json_addr(j, "kdc_addr", "kdc_port", &e->remote);
+	json_str(j, "transport", ip_proto_name(e->ip_proto));
+	json_uint(j, "cookie", e->cookie);
+	if (e->type == EV_KRB_SOCK_ERROR) {
+		json_int(j, "rc", e->rc);
+		return;
+	}
+	json_str(j, "direction", e->flags & SMBW_F_INGRESS ? "from_kdc" : "to_kdc");
+	json_str(j, "message", krb_message_name(e->krb_type));
+	json_krb_error(j, e);
+}
+
 void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
 {
 	struct strbuf t;
@@ -157,8 +208,12 @@ void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t of
 		json_hex(&j, "sock", e->sock, 0);
 	if (is_tcp(e))
 		json_tcp_fields(&j, e);
+	else if (is_krb(e))
+		json_krb_fields(&j, e);
 	else
 		json_smb_fields(&j, e);
+	if (e->type == EV_SMB_SESSION_KRB_ERROR)
+		json_krb_error(&j, e);
 	json_end(&j);
 	sb_free(&t);
 }
@@ -235,14 +290,55 @@ static void text_smb(struct strbuf *sb, const struct smbw_event *e)
 			  nbss_refusal_name((uint8_t)e->reason));
 }
 
+static void text_krb_error(struct strbuf *sb, const struct smbw_event *e)
+{
+	struct krb_error_info ki;
+	char nbuf[24];
+
+	if (!e->krb_len)
+		return;
+	if (krb_error_decode(e->krb, e->krb_len, &ki)) {
+		sb_puts(sb, " undecodable");
+		return;
+	}
+	sb_printf(sb, " %s(%d)", krb_error_name(ki.code, nbuf, sizeof(nbuf)), ki.code);
+	text_name(sb, "principal", ki.server, sizeof(ki.server));
+	text_name(sb, "e_text", ki.e_text, sizeof(ki.e_text));
+}
+
+static void text_krb(struct strbuf *sb, const struct smbw_event *e)
+{
+	if (e->type == EV_PROC_EXEC || e->type == EV_PROC_EXIT) {
+		sb_printf(sb, " ppid=%u", e->ppid);
+		if (e->type == EV_PROC_EXIT)
+			sb_printf(sb, " status=%d", e->rc);
+		return;
+	}
+	sb_putc(sb, ' ');
+	format_addr(sb, &e->local);
+	sb_puts(sb, e->type == EV_KRB_MESSAGE && (e->flags & SMBW_F_INGRESS) ? " <- " : " -> ");
+	format_addr(sb, &e->remote);
+	sb_printf(sb, " %s", ip_proto_name(e->ip_proto));
+	if (e->type == EV_KRB_SOCK_ERROR) {
+		sb_printf(sb, " rc=%d", e->rc);
+		return;
+	}
+	sb_printf(sb, " %s", krb_message_name(e->krb_type));
+	text_krb_error(sb, e);
+}
+
 void event_format_text(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
 {
 	format_wallclock(sb, e->ts_ns, offset_ns, 0);
 	sb_printf(sb, " %-22s", event_type_name(e->type));
 	if (is_tcp(e))
 		text_tcp(sb, e);
+	else if (is_krb(e))
+		text_krb(sb, e);
 	else
 		text_smb(sb, e);
+	if (e->type == EV_SMB_SESSION_KRB_ERROR)
+		text_krb_error(sb, e);
 	if (e->pid) {
 		sb_printf(sb, " pid=%u", e->pid);
 		text_name(sb, "comm", e->comm, sizeof(e->comm));

@@ -6,15 +6,24 @@
 #include "correlator.h"
 #include "pipeline.h"
 
-/* Ring buffer records are exactly one struct; anything else is a mismatched build. */
+/*
+ * Ring buffer records are sized by kind: the whole struct for one that carries
+ * a KRB-ERROR, up to .krb for the others. Any other size, or a KRB-ERROR
+ * length beyond what came, is a mismatched build.
+ */
 static bool record_valid(struct pipeline *p, const void *data, size_t size,
 			 struct smbw_event *e)
 {
-	if (size != sizeof(*e)) {
+	if (size != SMBW_EVENT_BASE_LEN && size != sizeof(*e)) {
 		p->malformed++;
 		return false;
 	}
-	memcpy(e, data, sizeof(*e));
+	memcpy(e, data, size);
+	memset((char *)e + size, 0, sizeof(*e) - size);
+	if (e->krb_len > size - SMBW_EVENT_BASE_LEN) {
+		p->malformed++;
+		return false;
+	}
 	if (e->abi != SMBW_ABI_VERSION) {
 		p->malformed++;
 		return false;

@@ -80,10 +80,11 @@ int rec_writer_open(struct rec_writer *w, const char *path, int64_t realtime_off
 /* Records go out as they come (flushed), so a crash or kill loses nothing seen so far. */
 int rec_writer_put(struct rec_writer *w, const struct smbw_event *e)
 {
+	unsigned int size = smbw_event_len(e);
 	unsigned char len[4];
 
-	put_le32(len, sizeof(*e));
-	if (fwrite(len, 4, 1, w->f) != 1 || fwrite(e, sizeof(*e), 1, w->f) != 1 || fflush(w->f))
+	put_le32(len, size);
+	if (fwrite(len, 4, 1, w->f) != 1 || fwrite(e, size, 1, w->f) != 1 || fflush(w->f))
 		return -EIO;
 	w->records++;
 	return 0;
@@ -179,6 +180,11 @@ int rec_reader_next(struct rec_reader *r, struct smbw_event *e, char *err, size_
 	if (e->abi == 0 || e->abi > r->abi) {
 		snprintf(err, n, "%s: corrupt record at offset %llu (ABI %u in a file of ABI %u)",
 			 r->path, (unsigned long long)r->offset, e->abi, r->abi);
+		return -1;
+	}
+	if (e->krb_len > (len > SMBW_EVENT_BASE_LEN ? len - SMBW_EVENT_BASE_LEN : 0)) {
+		snprintf(err, n, "%s: corrupt record at offset %llu (%u Kerberos bytes in a "
+			 "%u-byte record)", r->path, (unsigned long long)r->offset, e->krb_len, len);
 		return -1;
 	}
 	r->offset += 4 + len;

@@ -4,7 +4,9 @@
  *
  *   header  "SMBWREC\0" magic, u16 format version, u16 event ABI,
  *           u32 header length, s64 realtime offset (ns), u64 reserved
- *   records u32 payload length, then the payload: one struct smbw_event
+ *   records u32 payload length, then the payload: one struct smbw_event, up
+ *           to its last byte of information (smbw_event_len: a record
+ *           without KRB-ERROR bytes ends before .krb)
  *
  * Integers are little-endian. A reader accepts records shorter than its own
  * struct (older ABI: the rest reads as zero) and refuses a newer format or ABI.
