@@ -305,3 +305,22 @@ const char *ntstatus_name(uint32_t status)
 	}
 	return NULL;
 }
+
+const char *upcall_state_name(enum upcall_state u)
+{
+	static const char *const n[] = { "unknown", "ran", "no-rule", "not-run" };
+
+	return u <= UPCALL_NOT_RUN ? n[u] : "unknown";
+}
+
+const char *kdc_failure_name(enum kdc_failure f)
+{
+	static const char *const n[] = { "", "unreachable", "reset", "silent" };
+
+	return f <= KDC_SILENT ? n[f] : "";
+}
+
+const char *krb_source_name(enum krb_source s)
+{
+	return s == KRB_FROM_KDC ? "kdc" : s == KRB_FROM_SERVER ? "server" : "";
+}

@@ -29,6 +29,9 @@ const char *server_signing_name(uint32_t flags);
 /* "STATUS_LOGON_FAILURE", or NULL when the code is not in the table */
 const char *ntstatus_name(uint32_t status);
 const char *krb_message_name(uint8_t tag);
+const char *upcall_state_name(enum upcall_state u);
+const char *kdc_failure_name(enum kdc_failure f);
+const char *krb_source_name(enum krb_source s);
 const char *ip_proto_name(uint8_t proto);
 
 #endif

@@ -57,7 +57,8 @@ static const struct cause_info causes[CAUSE_COUNT] = {
 		"94cc3e394b2245569558635671a2cfc7" },
 	[CAUSE_KERBEROS_FAILURE] = {
 		"kerberos-failure", PHASE_SESSION_SETUP, 3,
-		"Kerberos authentication failed before or during session setup.",
+		"Kerberos authentication failed before or during session setup, for a reason the "
+		"Kerberos causes above do not name (the KDC's error is shown where one came).",
 		"Check for a ticket (klist) and cifs-utils' cifs.upcall/keyutils, that the KDC is "
 		"reachable on port 88, that an SPN cifs/<name> exists for the name mounted (a CNAME "
 		"alias needs its own), and the clock skew.",
@@ -104,6 +105,50 @@ static const struct cause_info causes[CAUSE_COUNT] = {
 		"Repeated reconnects point at an unstable network path or a server that drops "
 		"idle or busy connections: check the TCP evidence and the server's logs.",
 		"f01233955b204c48903916852973c5a2" },
+	[CAUSE_KERBEROS_NO_TICKET] = {
+		"kerberos-no-ticket", PHASE_SESSION_SETUP, 3,
+		"The Kerberos upcall found no usable ticket-granting ticket: none, expired, or in "
+		"a credential cache it does not read.",
+		"kinit as the user the mount runs for (root's cache is /tmp/krb5cc_0; cruid= "
+		"names another user's), or give cifs.upcall a keytab (-K); klist shows the tickets.",
+		"6efb22da9da0f51b82eebfdda47567fb" },
+	[CAUSE_KERBEROS_UPCALL_UNAVAILABLE] = {
+		"kerberos-upcall-unavailable", PHASE_SESSION_SETUP, 3,
+		"The kernel could not run its Kerberos upcall: request-key did not run, or ran "
+		"without starting cifs.upcall.",
+		"Install keyutils (/sbin/request-key) and cifs-utils (cifs.upcall), and check that "
+		"/etc/request-key.d/cifs.spnego.conf has the line 'create cifs.spnego * * "
+		"/usr/sbin/cifs.upcall %k'.",
+		"656075fb0d9a542782fe69b558ed34ce" },
+	[CAUSE_KERBEROS_KDC_UNREACHABLE] = {
+		"kerberos-kdc-unreachable", PHASE_SESSION_SETUP, 3,
+		"The KDC did not answer on port 88 (unreachable, reset, or silent), over UDP or TCP.",
+		"Check that the KDC named in /etc/krb5.conf (or DNS SRV _kerberos._udp) runs and "
+		"that port 88, UDP and TCP, is open from this client (nc -zv KDC 88; kinit).",
+		"5048acd4fab7c24344d64a05a6369be8" },
+	[CAUSE_KERBEROS_SPN_UNKNOWN] = {
+		"kerberos-spn-unknown", PHASE_SESSION_SETUP, 3,
+		"The KDC has no service principal for the name mounted "
+		"(KDC_ERR_S_PRINCIPAL_UNKNOWN).",
+		"Register cifs/<name> for the server (setspn -S cifs/<name> <host>, samba-tool spn "
+		"add, kadmin addprinc) or mount the server by its own name: a CNAME alias needs an "
+		"SPN of its own.",
+		"8d6e2d059f41df7872782509329461a0" },
+	[CAUSE_KERBEROS_CLOCK_SKEW] = {
+		"kerberos-clock-skew", PHASE_SESSION_SETUP, 3,
+		"Kerberos refused a ticket for its time: the clocks of client, KDC and server "
+		"differ too much (KRB_AP_ERR_SKEW), or the ticket is not valid yet (TKT_NYV).",
+		"Synchronise the clocks of client, KDC and SMB server (chrony or systemd-timesyncd "
+		"against the same source); Kerberos allows 5 minutes by default.",
+		"c0c141ccf7c7be3ffb6b94e76c5d7bd6" },
+	[CAUSE_KERBEROS_SERVER_REJECTED] = {
+		"kerberos-server-rejected", PHASE_SESSION_SETUP, 3,
+		"The KDC issued a service ticket and the SMB server refused it: its keytab does not "
+		"hold the key the ticket is encrypted with.",
+		"The server's keytab is stale (password or kvno changed on the KDC): re-export it "
+		"(ktadd, net ads keytab create, samba-tool domain exportkeytab); klist -k on the "
+		"server shows its kvno.",
+		"7fb584ea28e7a35bbf481a65c734c3a1" },
 	[CAUSE_UNCLASSIFIED] = {
 		"unclassified", PHASE_ANY, 3,
 		"An SMB operation failed for a reason smbwatch does not classify.",

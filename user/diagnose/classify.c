@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "classify.h"
+#include "krb_error.h"
 #include "ntstatus.h"
 
 #define SMB2_SESSION_FLAG_ENCRYPT_DATA 0x0004
@@ -111,12 +112,84 @@ static enum cause_id classify_negotiate(const struct diagnosis *d)
 	return CAUSE_UNCLASSIFIED;
 }
 
+#define CAUSE_NONE CAUSE_COUNT /* no verdict here: the next rules decide */
+
+/* What a KRB-ERROR says by itself; the server's (in its SPNEGO answer) judges the ticket. */
+static enum cause_id classify_krb_error(const struct krb_evidence *k)
+{
+	switch (k->error) {
+	case KRB_AP_ERR_SKEW:
+	case KRB_AP_ERR_TKT_NYV:
+		return CAUSE_KERBEROS_CLOCK_SKEW;
+	case KRB_AP_ERR_BAD_INTEGRITY:
+	case KRB_AP_ERR_MODIFIED:
+	case KRB_AP_ERR_BADKEYVER:
+	case KRB_AP_ERR_NOKEY:
+		return k->source == KRB_FROM_SERVER ? CAUSE_KERBEROS_SERVER_REJECTED :
+						      CAUSE_KERBEROS_FAILURE;
+	default:
+		break;
+	}
+	if (k->source == KRB_FROM_SERVER)
+		return CAUSE_KERBEROS_FAILURE;
+	switch (k->error) {
+	case KDC_ERR_S_PRINCIPAL_UNKNOWN:
+		return CAUSE_KERBEROS_SPN_UNKNOWN;
+	case KDC_ERR_CLIENT_REVOKED:
+	case KDC_ERR_KEY_EXPIRED:
+		return CAUSE_ACCOUNT_RESTRICTED;
+	case KDC_ERR_PREAUTH_FAILED:
+		return CAUSE_BAD_CREDENTIALS;
+	case KDC_ERR_C_PRINCIPAL_UNKNOWN:
+		/* the upcall's keytab attempts when it has no TGT: no TGS-REQ follows */
+		return k->tgs_requests ? CAUSE_KERBEROS_FAILURE : CAUSE_KERBEROS_NO_TICKET;
+	default:
+		return CAUSE_NONE;
+	}
+}
+
+/*
+ * A Kerberos session setup, with the evidence of its upcall's window: the
+ * KDC's or the server's error first, then what the upcall and the KDC did.
+ */
+static enum cause_id classify_kerberos(const struct diagnosis *d)
+{
+	const struct krb_evidence *k = &d->ev.krb;
+	bool upcall_failed = (d->ev.spnego_seen && d->ev.spnego_rc < 0) || is_key_error(d->rc);
+	enum cause_id c;
+
+	if (k->error >= 0 && !krb_error_is_routine(k->error)) {
+		c = classify_krb_error(k);
+		if (c != CAUSE_NONE)
+			return c;
+	}
+	if (upcall_failed) {
+		if (k->upcall == UPCALL_NOT_RUN || k->upcall == UPCALL_NO_RULE)
+			return CAUSE_KERBEROS_UPCALL_UNAVAILABLE;
+		if (k->failure != KDC_ANSWERED)
+			return CAUSE_KERBEROS_KDC_UNREACHABLE;
+		if (k->upcall == UPCALL_RAN && !k->tgs_requests)
+			return CAUSE_KERBEROS_NO_TICKET;
+		return CAUSE_KERBEROS_FAILURE;
+	}
+	/* a ticket was issued and the server said "wrong password": it cannot read the ticket */
+	if (is_bad_credentials(d->nt_status))
+		return k->tickets_issued ? CAUSE_KERBEROS_SERVER_REJECTED : CAUSE_KERBEROS_FAILURE;
+	return CAUSE_NONE;
+}
+
 static enum cause_id classify_session(const struct diagnosis *d)
 {
 	uint32_t s = d->nt_status;
+	enum cause_id c;
 
 	if (is_account_restriction(s))
 		return CAUSE_ACCOUNT_RESTRICTED;
+	if (d->ev.krb.seen) {
+		c = classify_kerberos(d);
+		if (c != CAUSE_NONE)
+			return c;
+	}
 	if ((d->ev.spnego_seen && d->ev.spnego_rc < 0) || is_key_error(d->rc) ||
 	    s == NT_STATUS_TIME_DIFFERENCE_AT_DC || s == NT_STATUS_KDC_CERT_EXPIRED)
 		return CAUSE_KERBEROS_FAILURE;

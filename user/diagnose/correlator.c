@@ -51,6 +51,7 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diagnosis
 	err |= u64map_init(&c->by_conn_id, c->cfg.max_conns);
 	err |= u64map_init(&c->by_pid, c->cfg.max_conns);
 	err |= notes_init(&c->notes, c->cfg.max_notes);
+	krb_log_init(&c->krb);
 	if (err) {
 		correlator_free(c);
 		return NULL;
@@ -288,7 +289,7 @@ static void conclude(struct correlator *c, struct diagnosis *d)
 	if (d->phase == PHASE_TREE_CONNECT && unc_is_ipc(d->unc))
 		d->ipc = true;
 	d->cause = classify(d);
-	if (d->cause == CAUSE_KERBEROS_FAILURE)
+	if (d->cause == CAUSE_KERBEROS_FAILURE && !d->ev.krb.seen)
 		kdc_evidence(c, d);
 	if (!d->count)
 		d->count = 1;
@@ -563,6 +564,9 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 	if (k) {
 		fill_from_conn(&d, k);
 		conn_evidence(c, k, &d);
+		if (phase == PHASE_SESSION_SETUP &&
+		    (k->spnego_seen || d.sectype == SECTYPE_KERBEROS))
+			kerberos_evidence(c, k, &d);
 	}
 	conclude(c, &d);
 }
@@ -672,6 +676,10 @@ static void on_spnego(struct correlator *c, const struct smbw_event *e)
 		return;
 	k->spnego_seen = true;
 	k->spnego_rc = e->rc;
+	if (e->type == EV_SMB_SPNEGO_UPCALL_DONE) {
+		k->spnego_ts = e->ts_ns; /* the end of the upcall's window */
+		k->krb_watched = e->abi >= 2;
+	}
 	k->sectype = SECTYPE_KERBEROS; /* an upcall is made only for Kerberos */
 }
 
@@ -796,8 +804,18 @@ static void dispatch(struct correlator *c, const struct smbw_event *e)
 		on_key_expired(c, e);
 		break;
 	case EV_SMB_SPNEGO_UPCALL_DONE:
+		krb_log_feed(&c->krb, e);
+		on_spnego(c, e);
+		break;
 	case EV_SMB_KERBEROS_AUTH:
 		on_spnego(c, e);
+		break;
+	case EV_KRB_MESSAGE:
+	case EV_KRB_SOCK_ERROR:
+	case EV_PROC_EXEC:
+	case EV_PROC_EXIT:
+	case EV_SMB_SESSION_KRB_ERROR:
+		krb_log_feed(&c->krb, e);
 		break;
 	case EV_SMB_SIGNATURE_BAD:
 		on_signature_bad(c, e);
@@ -873,6 +891,9 @@ static void conclude_note(struct correlator *c, const struct note *n)
 	if (k) {
 		fill_from_conn(&d, k);
 		conn_evidence(c, k, &d);
+		if (d.phase == PHASE_SESSION_SETUP &&
+		    (k->spnego_seen || d.sectype == SECTYPE_KERBEROS))
+			kerberos_evidence(c, k, &d);
 	}
 	conclude(c, &d);
 }

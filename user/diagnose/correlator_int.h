@@ -4,6 +4,7 @@
 #define SMBW_CORRELATOR_INT_H
 
 #include "correlator.h"
+#include "kerberos.h"
 #include "notes.h"
 #include "reorder.h"
 #include "table.h"
@@ -49,7 +50,9 @@ struct smb_conn {
 	uint32_t carried_retransmits;
 	enum reset_side carried_reset;
 	int32_t spnego_rc;
+	uint64_t spnego_ts;  /* when the Kerberos upcall returned */
 	bool spnego_seen, used;
+	bool krb_watched;    /* the upcall's event came from an agent with the Kerberos hooks */
 	bool session_refused;  /* RFC 1002 negative session response */
 	uint8_t refusal_code;
 };
@@ -70,6 +73,7 @@ struct correlator {
 	struct u64map by_server, by_conn_id, by_pid;
 	uint32_t next_gen;
 	struct notes notes;
+	struct krb_log krb;
 	/* conn_ids cifs tore down lately: the teardown's tail (a last reconnect) is not news */
 	uint64_t released_ids[RELEASED_IDS];
 	unsigned int released_next;
@@ -83,6 +87,8 @@ struct sock_track *sock_find(struct correlator *c, uint64_t sock);
 void add_lacked(struct evidence *ev, const char *what);
 void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d);
 void kdc_evidence(struct correlator *c, struct diagnosis *d);
+/* The Kerberos evidence of a session setup of k that failed: d->ev.krb and the KDC's TCP. */
+void kerberos_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d);
 /* TCP evidence of a connect that failed before cifs had a server object; returns the port tried. */
 uint16_t connect_evidence(struct correlator *c, struct diagnosis *d, uint32_t pid);
 

@@ -15,6 +15,44 @@ enum reset_side {
 	RESET_BY_CLIENT,
 };
 
+enum upcall_state {
+	UPCALL_UNKNOWN = 0, /* not watched (a recording from before ABI 2, or no hook) */
+	UPCALL_RAN,         /* cifs.upcall ran */
+	UPCALL_NO_RULE,     /* request-key ran, but no cifs.upcall: no cifs.spnego rule */
+	UPCALL_NOT_RUN,     /* the kernel ran no request-key at all */
+};
+
+enum kdc_failure {
+	KDC_ANSWERED = 0,
+	KDC_UNREACHABLE, /* ICMP unreachable (or another socket error) on a KDC socket */
+	KDC_RESET,       /* the KDC's TCP port reset the connection */
+	KDC_SILENT,      /* requests went out and nothing came back */
+};
+
+enum krb_source {
+	KRB_FROM_NONE = 0,
+	KRB_FROM_KDC,
+	KRB_FROM_SERVER, /* inside the SMB server's SESSION_SETUP answer */
+};
+
+/* What the Kerberos exchange of a failed session setup showed (the upcall's window). */
+struct krb_evidence {
+	bool seen;                 /* Kerberos evidence was gathered for this failure */
+	enum upcall_state upcall;
+	int32_t upcall_exit;       /* cifs.upcall's wait status; -1 unknown */
+	enum krb_source source;    /* where the error below came from */
+	int32_t error;             /* the KRB-ERROR that tells the cause; -1 none */
+	int64_t stime;             /* its sender's clock (s); 0 unknown */
+	char principal[128];       /* the server principal it names (the SPN asked for) */
+	char realm[64];
+	char e_text[96];
+	struct smbw_addr kdc;      /* the KDC asked last */
+	uint8_t transport;         /* IPPROTO_UDP/TCP of the last request */
+	enum kdc_failure failure;
+	int32_t sock_error;        /* -errno a KDC socket got (ICMP unreachable: -ECONNREFUSED) */
+	uint16_t as_requests, tgs_requests, replies, tickets_issued, errors;
+};
+
 /* What the kernel showed around the failure. Zero means "not seen". */
 struct evidence {
 	uint64_t elapsed_ns;       /* from the connection's first SYN (or first event) to the failure */
@@ -34,6 +72,7 @@ struct evidence {
 	bool session_refused;      /* an RFC 1002 negative session response came */
 	uint8_t refusal_code;      /* its error code (0x80-0x83) */
 	char lacked[96];           /* which evidence was missing, e.g. "fexit hooks" */
+	struct krb_evidence krb;
 };
 
 struct diagnosis {

@@ -119,3 +119,16 @@ uint16_t connect_evidence(struct correlator *c, struct diagnosis *d, uint32_t pi
 	d->ev.elapsed_ns = start && d->ts_ns > start ? d->ts_ns - start : 0;
 	return port;
 }
+
+void kerberos_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d)
+{
+	struct krb_evidence *kr = &d->ev.krb;
+
+	krb_log_evidence(&c->krb, k->conn_id, k->spnego_seen ? k->spnego_ts : 0, d->ts_ns,
+			 k->krb_watched, kr);
+	kdc_evidence(c, d);
+	/* a KDC that only reset its TCP port: the UDP side may have been silent */
+	if (d->ev.kdc_resets && !kr->replies &&
+	    (kr->failure == KDC_SILENT || kr->failure == KDC_ANSWERED))
+		kr->failure = KDC_RESET;
+}

@@ -4,6 +4,7 @@
 
 #include "describe.h"
 #include "event_format.h"
+#include "krb_error.h"
 #include "ntstatus.h"
 
 static void quoted(struct strbuf *sb, const char *s)
@@ -70,6 +71,48 @@ static void subject(struct strbuf *sb, const struct diagnosis *d)
 	}
 }
 
+bool krb_skew(const struct diagnosis *d, int64_t offset_ns, int64_t *skew_s)
+{
+	int64_t here = ((int64_t)d->ts_ns + offset_ns) / 1000000000;
+
+	if (!d->ev.krb.seen || !d->ev.krb.stime)
+		return false;
+	*skew_s = d->ev.krb.stime - here;
+	return true;
+}
+
+/* What the Kerberos evidence adds to the one-line message. */
+static void krb_detail(struct strbuf *sb, const struct diagnosis *d)
+{
+	const struct krb_evidence *k = &d->ev.krb;
+	char nbuf[24];
+
+	if (!k->seen)
+		return;
+	if (k->error >= 0 && !krb_error_is_routine(k->error)) {
+		sb_printf(sb, "; the %s answered %s (%d)", k->source == KRB_FROM_SERVER ? "server" : "KDC",
+			  krb_error_name(k->error, nbuf, sizeof(nbuf)), k->error);
+		if (k->principal[0] && k->source == KRB_FROM_KDC) {
+			sb_puts(sb, " for ");
+			quoted(sb, k->principal);
+		}
+	} else if (k->failure != KDC_ANSWERED) {
+		sb_puts(sb, "; KDC ");
+		if (k->kdc.family)
+			format_addr(sb, &k->kdc);
+		sb_printf(sb, " %s (%s)", kdc_failure_name(k->failure), ip_proto_name(k->transport));
+	} else if (k->upcall == UPCALL_NOT_RUN) {
+		sb_puts(sb, "; the kernel ran no request-key for the upcall");
+	} else if (k->upcall == UPCALL_NO_RULE) {
+		sb_puts(sb, "; request-key ran but started no cifs.upcall");
+	} else if (d->cause == CAUSE_KERBEROS_NO_TICKET) {
+		sb_puts(sb, "; cifs.upcall asked for no service ticket");
+	} else if (d->cause == CAUSE_KERBEROS_SERVER_REJECTED) {
+		sb_printf(sb, "; the KDC issued %u service ticket%s", k->tickets_issued,
+			  k->tickets_issued == 1 ? "" : "s");
+	}
+}
+
 void describe_message(struct strbuf *sb, const struct diagnosis *d)
 {
 	const char *status = ntstatus_name(d->nt_status);
@@ -94,6 +137,7 @@ void describe_message(struct strbuf *sb, const struct diagnosis *d)
 	if (d->rc)
 		sb_printf(sb, "%s %s (%d)", d->nt_status ? "," : "", errno_name(d->rc, ebuf, sizeof(ebuf)),
 			  d->rc);
+	krb_detail(sb, d);
 	if (d->ipc)
 		sb_puts(sb, " [IPC$: does not fail the mount]");
 	if (d->repeat)

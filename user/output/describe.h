@@ -9,5 +9,10 @@
 
 /* "bad-credentials: session setup as 'alice' on fs1 (10.0.0.5:445) failed: ..." */
 void describe_message(struct strbuf *sb, const struct diagnosis *d);
+/*
+ * The Kerberos error sender's clock minus this host's at the failure, in
+ * seconds (offset_ns: realtime minus monotonic); false when not known.
+ */
+bool krb_skew(const struct diagnosis *d, int64_t offset_ns, int64_t *skew_s);
 
 #endif

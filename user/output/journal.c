@@ -11,6 +11,7 @@
 #include "describe.h"
 #include "event_format.h"
 #include "journal.h"
+#include "krb_error.h"
 #include "ntstatus.h"
 #include "strbuf.h"
 
@@ -36,17 +37,52 @@ static void addr_text(char *buf, size_t n, const struct smbw_addr *a)
 	sb_free(&sb);
 }
 
-int journal_diagnosis(const struct diagnosis *d)
+/* Kerberos fields, empty where the failure had no Kerberos evidence (journald keeps them apart). */
+struct krb_fields {
+	char upcall[16], upcall_exit[16], error[16], error_name[40], source[8], kdc[64];
+	char transport[8], failure[16], tickets[16], skew[24];
+};
+
+static void krb_fields(struct krb_fields *f, const struct diagnosis *d, int64_t offset_ns)
+{
+	const struct krb_evidence *k = &d->ev.krb;
+	char nbuf[24];
+	int64_t skew;
+
+	memset(f, 0, sizeof(*f));
+	if (!k->seen)
+		return;
+	snprintf(f->upcall, sizeof(f->upcall), "%s", upcall_state_name(k->upcall));
+	if (k->upcall_exit >= 0)
+		snprintf(f->upcall_exit, sizeof(f->upcall_exit), "%d", k->upcall_exit);
+	if (k->error >= 0) {
+		snprintf(f->error, sizeof(f->error), "%d", k->error);
+		snprintf(f->error_name, sizeof(f->error_name), "%s",
+			 krb_error_name(k->error, nbuf, sizeof(nbuf)));
+		snprintf(f->source, sizeof(f->source), "%s", krb_source_name(k->source));
+	}
+	addr_text(f->kdc, sizeof(f->kdc), &k->kdc);
+	if (k->kdc.family)
+		snprintf(f->transport, sizeof(f->transport), "%s", ip_proto_name(k->transport));
+	snprintf(f->failure, sizeof(f->failure), "%s", kdc_failure_name(k->failure));
+	snprintf(f->tickets, sizeof(f->tickets), "%u", k->tickets_issued);
+	if (krb_skew(d, offset_ns, &skew))
+		snprintf(f->skew, sizeof(f->skew), "%lld", (long long)skew);
+}
+
+int journal_diagnosis(const struct diagnosis *d, int64_t offset_ns)
 {
 	const struct cause_info *ci = cause_info(d->cause);
 	const char *sname = ntstatus_name(d->nt_status);
 	char addr[64], ebuf[16];
+	struct krb_fields kf;
 	struct strbuf msg;
 	int prio = d->ipc ? 5 : ci->priority, r;
 
 	sb_init(&msg);
 	describe_message(&msg, d);
 	addr_text(addr, sizeof(addr), &d->server_addr);
+	krb_fields(&kf, d, offset_ns);
 	r = sd_journal_send("MESSAGE=%s", sb_str(&msg), "PRIORITY=%d", prio,
 			    "MESSAGE_ID=%s", ci->message_id, "SYSLOG_IDENTIFIER=smbwatch",
 			    "SMB_CAUSE=%s", ci->id, "SMB_PHASE=%s", phase_name(d->phase),
@@ -71,6 +107,14 @@ int journal_diagnosis(const struct diagnosis *d)
 			    "SMB_SERVER_SIGNING=%s", server_signing_name(d->flags),
 			    "SMB_SESSION_REFUSED_CODE=%u", d->ev.refusal_code,
 			    "SMB_LACKED=%s", d->ev.lacked,
+			    "SMB_KRB_UPCALL=%s", kf.upcall, "SMB_KRB_UPCALL_EXIT=%s", kf.upcall_exit,
+			    "SMB_KRB_ERROR=%s", kf.error, "SMB_KRB_ERROR_NAME=%s", kf.error_name,
+			    "SMB_KRB_ERROR_SOURCE=%s", kf.source,
+			    "SMB_KRB_PRINCIPAL=%s", d->ev.krb.principal,
+			    "SMB_KRB_REALM=%s", d->ev.krb.realm, "SMB_KRB_E_TEXT=%s", d->ev.krb.e_text,
+			    "SMB_KRB_KDC_ADDR=%s", kf.kdc, "SMB_KRB_TRANSPORT=%s", kf.transport,
+			    "SMB_KRB_KDC_FAILURE=%s", kf.failure,
+			    "SMB_KRB_TICKETS_ISSUED=%s", kf.tickets, "SMB_KRB_SKEW_S=%s", kf.skew,
 			    "SMB_PID=%u", d->pid, "SMB_COMM=%.*s", (int)sizeof(d->comm), d->comm,
 			    "SMB_HINT=%s", ci->hint, NULL);
 	sb_free(&msg);

@@ -17,7 +17,7 @@
 
 /* stderr is connected to the journal (systemd set $JOURNAL_STREAM for it). */
 bool journal_is_stderr(void);
-int journal_diagnosis(const struct diagnosis *d);
+int journal_diagnosis(const struct diagnosis *d, int64_t offset_ns);
 int journal_event(const struct smbw_event *e, const char *text);
 int journal_startup(const char *message);
 void service_notify_ready(void);

@@ -7,6 +7,7 @@
 #include "event_format.h"
 #include "journal.h"
 #include "json.h"
+#include "krb_error.h"
 #include "ntstatus.h"
 #include "output.h"
 
@@ -65,7 +66,39 @@ static int diagnosis_priority(const struct diagnosis *d)
 	return d->ipc ? 5 : cause_info(d->cause)->priority;
 }
 
-static void text_details(struct strbuf *sb, const struct diagnosis *d)
+static void text_krb(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns)
+{
+	const struct krb_evidence *k = &d->ev.krb;
+	char nbuf[24];
+	int64_t skew;
+
+	if (!k->seen)
+		return;
+	sb_printf(sb, "\n    kerberos: upcall %s", upcall_state_name(k->upcall));
+	if (k->upcall_exit >= 0)
+		sb_printf(sb, " (exit status %d)", k->upcall_exit);
+	sb_printf(sb, ", KDC requests %u AS + %u TGS, replies %u, service tickets %u",
+		  k->as_requests, k->tgs_requests, k->replies, k->tickets_issued);
+	if (k->kdc.family) {
+		sb_puts(sb, ", KDC ");
+		format_addr(sb, &k->kdc);
+		sb_printf(sb, " over %s", ip_proto_name(k->transport));
+	}
+	if (k->failure != KDC_ANSWERED)
+		sb_printf(sb, " (%s)", kdc_failure_name(k->failure));
+	if (k->error >= 0) {
+		sb_printf(sb, "\n    %s error: %s (%d)", k->source == KRB_FROM_SERVER ? "server" : "KDC",
+			  krb_error_name(k->error, nbuf, sizeof(nbuf)), k->error);
+		if (k->principal[0])
+			sb_printf(sb, ", principal %s", k->principal);
+		if (k->e_text[0])
+			sb_printf(sb, ", e-text \"%s\"", k->e_text);
+		if (krb_skew(d, offset_ns, &skew))
+			sb_printf(sb, ", its clock %+lld s from this host's", (long long)skew);
+	}
+}
+
+static void text_details(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns)
 {
 	const struct evidence *ev = &d->ev;
 
@@ -94,6 +127,7 @@ static void text_details(struct strbuf *sb, const struct diagnosis *d)
 		sb_printf(sb, ", KDC resets %u retransmits %u", ev->kdc_resets, ev->kdc_retransmits);
 	if (d->pid)
 		sb_printf(sb, ", pid %u (%s)", d->pid, d->comm);
+	text_krb(sb, d, offset_ns);
 	if (ev->lacked[0])
 		sb_printf(sb, "\n    lacked: %s", ev->lacked);
 	sb_printf(sb, "\n    hint: %s", cause_info(d->cause)->hint);
@@ -113,10 +147,53 @@ static void text_diagnosis(struct output *o, const struct diagnosis *d)
 	sb_putc(&o->line, ' ');
 	describe_message(&o->line, d);
 	if (o->verbose)
-		text_details(&o->line, d);
+		text_details(&o->line, d, o->realtime_offset_ns);
 }
 
-static void json_evidence(struct json *j, const struct diagnosis *d)
+static void json_krb(struct json *j, const struct diagnosis *d, int64_t offset_ns)
+{
+	const struct krb_evidence *k = &d->ev.krb;
+	struct strbuf ip;
+	struct json o;
+	char nbuf[24];
+	int64_t skew;
+
+	if (!k->seen)
+		return;
+	sb_init(&ip);
+	sb_puts(j->sb, j->fields++ ? ",\"kerberos\":" : "\"kerberos\":");
+	json_begin(&o, j->sb);
+	json_str(&o, "upcall", upcall_state_name(k->upcall));
+	if (k->upcall_exit >= 0)
+		json_int(&o, "upcall_exit", k->upcall_exit);
+	if (k->error >= 0) {
+		json_int(&o, "kdc_error", k->error);
+		json_str(&o, "kdc_error_name", krb_error_name(k->error, nbuf, sizeof(nbuf)));
+		json_str(&o, "kdc_error_source", krb_source_name(k->source));
+		json_str(&o, "principal", k->principal);
+		json_str(&o, "realm", k->realm);
+		json_str(&o, "e_text", k->e_text);
+		if (krb_skew(d, offset_ns, &skew))
+			json_int(&o, "skew_s", skew);
+	}
+	if (k->kdc.family) {
+		format_ip(&ip, &k->kdc);
+		json_str(&o, "kdc_addr", sb_str(&ip));
+		json_str(&o, "transport", ip_proto_name(k->transport));
+	}
+	if (k->failure != KDC_ANSWERED)
+		json_str(&o, "kdc_failure", kdc_failure_name(k->failure));
+	if (k->sock_error)
+		json_int(&o, "kdc_socket_errno", -k->sock_error);
+	json_uint(&o, "as_requests", k->as_requests);
+	json_uint(&o, "tgs_requests", k->tgs_requests);
+	json_uint(&o, "kdc_replies", k->replies);
+	json_uint(&o, "tickets_issued", k->tickets_issued);
+	json_end(&o);
+	sb_free(&ip);
+}
+
+static void json_evidence(struct json *j, const struct diagnosis *d, int64_t offset_ns)
 {
 	const struct evidence *ev = &d->ev;
 	struct json e;
@@ -144,6 +221,7 @@ static void json_evidence(struct json *j, const struct diagnosis *d)
 	json_uint(&e, "kdc_resets", ev->kdc_resets);
 	json_uint(&e, "kdc_retransmits", ev->kdc_retransmits);
 	json_str(&e, "lacked", ev->lacked);
+	json_krb(&e, d, offset_ns);
 	json_end(&e);
 }
 
@@ -187,7 +265,7 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 	json_bool(&j, "repeat", d->repeat);
 	json_uint(&j, "pid", d->pid);
 	json_strn(&j, "comm", d->comm, sizeof(d->comm));
-	json_evidence(&j, d);
+	json_evidence(&j, d, offset_ns);
 	json_str(&j, "hint", ci->hint);
 	json_str(&j, "message_id", ci->message_id);
 	json_end(&j);
@@ -197,7 +275,7 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 void output_diagnosis(struct output *o, const struct diagnosis *d)
 {
 	if (o->format == FORMAT_JOURNAL) {
-		int r = journal_diagnosis(d);
+		int r = journal_diagnosis(d, o->realtime_offset_ns);
 
 		if (r < 0) {
 			o->write_errors++;
