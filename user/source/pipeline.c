@@ -7,6 +7,19 @@
 #include "pipeline.h"
 
 /*
+ * Only a KRB-ERROR's bytes may travel in .krb (the BPF side copies nothing
+ * else); a record that says otherwise is refused, never recorded or shown,
+ * whatever wrote it.
+ */
+static bool krb_bytes_allowed(const struct smbw_event *e)
+{
+	if (e->krb[0] != 0x7e)
+		return false;
+	return (e->type == EV_KRB_MESSAGE && e->krb_type == 30 && (e->flags & SMBW_F_INGRESS)) ||
+	       e->type == EV_SMB_SESSION_KRB_ERROR;
+}
+
+/*
  * Ring buffer records are sized by kind: the whole struct for one that carries
  * a KRB-ERROR, up to .krb for the others. Any other size, or a KRB-ERROR
  * length beyond what came, is a mismatched build.
@@ -24,7 +37,12 @@ static bool record_valid(struct pipeline *p, const void *data, size_t size,
 		p->malformed++;
 		return false;
 	}
-	if (e->abi != SMBW_ABI_VERSION) {
+	/* replays bring older ABIs, which read as the current one with zeroes appended */
+	if (e->abi == 0 || e->abi > SMBW_ABI_VERSION) {
+		p->malformed++;
+		return false;
+	}
+	if (e->krb_len && !krb_bytes_allowed(e)) {
 		p->malformed++;
 		return false;
 	}
