@@ -19,6 +19,7 @@
 
 #include "correlator.h"
 #include "event_builders.h"
+#include "krb_builders.h"
 #include "krb_error.h"
 #include "ntstatus.h"
 #include "output.h"
@@ -29,7 +30,6 @@
 #define PID 4242
 #define RK_PID 5000
 #define UPCALL_PID 5001
-#define STIME 1796200000ll /* the KDC's clock in the encoded errors */
 
 static const char *const ALIAS_SPN = "cifs/alias.smbw.test@SMBW.TEST";
 
@@ -76,32 +76,6 @@ static void feed(struct fixture *f, struct smbw_event e)
 }
 
 /* ---- Kerberos events as the BPF side makes them ---- */
-
-/* A KRB-ERROR as a KDC or server would send it, encoded by libkrb5. */
-static uint16_t encode_error(uint8_t *out, size_t n, int32_t code, const char *server)
-{
-	krb5_context ctx;
-	krb5_error err;
-	krb5_data enc;
-	uint16_t len;
-
-	assert_int_equal(krb5_init_context(&ctx), 0);
-	memset(&err, 0, sizeof(err));
-	err.magic = KV5M_ERROR;
-	err.stime = STIME;
-	err.error = (krb5_ui_4)code;
-	err.text.data = (char *)"test e-text";
-	err.text.length = 11;
-	assert_int_equal(krb5_parse_name(ctx, server, &err.server), 0);
-	assert_int_equal(krb5_mk_error(ctx, &err, &enc), 0);
-	assert_true(enc.length <= n);
-	memcpy(out, enc.data, enc.length);
-	len = (uint16_t)enc.length;
-	krb5_free_data_contents(ctx, &enc);
-	krb5_free_principal(ctx, err.server);
-	krb5_free_context(ctx);
-	return len;
-}
 
 static struct smbw_event krb_msg(uint64_t ts, uint8_t tag, bool from_kdc, uint8_t proto)
 {
@@ -534,6 +508,7 @@ static void test_ticket_bytes_never_reach_a_recording(void **state)
 	assert_null(memmem(buf, n, ticket, sizeof(ticket) - 1));
 	assert_non_null(memmem(buf, n, "alias.smbw.test", 15)); /* the KRB-ERROR is there */
 	pipeline_free(&p);
+	output_free(&out);
 	fclose(null);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Replay of damaged recordings through the whole pipeline (reader,
- * correlator, classifier, output): seeded random bit flips, truncations and
+ * correlator, classifier, output, the KRB-ERROR decoder): seeded random bit flips, truncations and
  * length fields. Nothing may crash or leak; run-all.sh also runs this under
  * ASan and UBSan. A clean file must replay to the expected diagnosis.
  */
@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "event_builders.h"
+#include "krb_builders.h"
 #include "ntstatus.h"
 #include "options.h"
 #include "recfile.h"
@@ -33,6 +34,44 @@ static size_t clean_len;
 static void put(struct rec_writer *w, struct smbw_event e)
 {
 	assert_int_equal(rec_writer_put(w, &e), 0);
+}
+
+/* A Kerberos mount to an alias without an SPN: the KDC's KRB-ERROR reaches the decoder. */
+static void put_kerberos_mount(struct rec_writer *w)
+{
+	struct smbw_addr a = ipv4(10, 0, 0, 6, 445);
+	struct smbw_event e;
+
+	put(w, ev_tcp(EV_TCP_STATE_CHANGE, 3 * SEC, 0x30, a, 7, 2, 102));
+	put(w, ev_tcp(EV_TCP_STATE_CHANGE, 3 * SEC + MS, 0x30, a, 2, 1, 0));
+	e = ev_server(3 * SEC + 2 * MS, 102, 0x98, 0x30, "alias", a, 0);
+	e.conn_id = 8;
+	put(w, e);
+	e = ev_phase(EV_SMB_NEGOTIATE_DONE, 3 * SEC + 3 * MS, 102, 0x98, 0);
+	put(w, e);
+	e = ev_base(EV_PROC_EXEC, 3 * SEC + 4 * MS, 700);
+	e.reason = 1;
+	strcpy(e.comm, "cifs.upcall");
+	put(w, e);
+	e = ev_base(EV_KRB_MESSAGE, 3 * SEC + 5 * MS, 0);
+	e.krb_type = 12;
+	e.ip_proto = 17;
+	e.remote = ipv4(10, 0, 0, 7, 88);
+	put(w, e);
+	e.ts_ns += MS;
+	e.krb_type = 30;
+	e.flags = SMBW_F_INGRESS;
+	e.krb_len = encode_error(e.krb, sizeof(e.krb), 7, "cifs/alias@EXAMPLE.TEST");
+	put(w, e);
+	e = ev_base(EV_SMB_SPNEGO_UPCALL_DONE, 3 * SEC + 8 * MS, 102);
+	e.server = 0x98;
+	e.conn_id = 8;
+	e.rc = -ENOKEY;
+	put(w, e);
+	e = ev_phase(EV_SMB_SESSION_SETUP_DONE, 3 * SEC + 9 * MS, 102, 0x98, -ENOKEY);
+	e.conn_id = 8;
+	e.sectype = 3;
+	put(w, e);
 }
 
 /* A bad-password mount and a refused connect, as the kernel would report them. */
@@ -56,6 +95,7 @@ static void write_clean(void)
 	put(&w, ev_tcp(EV_TCP_STATE_CHANGE, 2 * SEC, 0x20, a, 7, 2, 101));
 	put(&w, ev_tcp(EV_TCP_RESET_RECEIVED, 2 * SEC + MS, 0x20, a, 0, 2, 0));
 	put(&w, ev_server(2 * SEC + 2 * MS, 101, 0, 0, "fs2", a, -ECONNREFUSED));
+	put_kerberos_mount(&w);
 	assert_int_equal(rec_writer_close(&w), 0);
 	f = fopen(clean_path, "rb");
 	fseek(f, 0, SEEK_END);
@@ -104,7 +144,7 @@ static void test_clean_recording_replays_to_its_diagnoses(void **state)
 {
 	char out[] = "/tmp/smbw-fuzz-out-XXXXXX", line[4096];
 	int fd = mkstemp(out), diagnoses = 0;
-	bool bad_creds = false, refused = false;
+	bool bad_creds = false, refused = false, spn = false;
 	FILE *f;
 
 	(void)state;
@@ -117,11 +157,13 @@ static void test_clean_recording_replays_to_its_diagnoses(void **state)
 		diagnoses++;
 		bad_creds |= strstr(line, "\"cause\":\"bad-credentials\"") != NULL;
 		refused |= strstr(line, "\"cause\":\"connect-refused\"") != NULL;
+		spn |= strstr(line, "\"cause\":\"kerberos-spn-unknown\"") != NULL &&
+		       strstr(line, "\"principal\":\"cifs/alias@EXAMPLE.TEST\"") != NULL;
 	}
 	fclose(f);
 	unlink(out);
-	assert_int_equal(diagnoses, 2);
-	assert_true(bad_creds && refused);
+	assert_int_equal(diagnoses, 3);
+	assert_true(bad_creds && refused && spn);
 }
 
 static void mutate(unsigned char *buf, size_t *len, unsigned int *seed)
@@ -135,7 +177,7 @@ static void mutate(unsigned char *buf, size_t *len, unsigned int *seed)
 		*len = (size_t)rand_r(seed) % *len;
 		break;
 	case 2: { /* a random length field */
-		size_t rec = 4 + sizeof(struct smbw_event);
+		size_t rec = 4 + SMBW_EVENT_BASE_LEN; /* most records: no KRB-ERROR bytes */
 		size_t k = (size_t)rand_r(seed) % ((*len - RECFILE_HEADER_LEN) / rec);
 		uint32_t v = (uint32_t)rand_r(seed) * (rand_r(seed) % 2 ? 1u : 65537u);
 
