@@ -325,20 +325,16 @@ static __always_inline int krb_error_at(const __u8 *b)
 	return -1;
 }
 
-static __always_inline int on_sess_sendreceive(struct SMB2_sess_data *sd, int ret)
+static __always_inline int report_krb_error(struct SMB2_sess_data *sd, const __u8 *rsp,
+					    __u32 rsplen, int ret)
 {
 	__u8 head[KRB_SCAN] = {};
 	struct smbw_event *e;
-	const __u8 *rsp;
 	__u16 secbuf[2];
-	__u32 rsplen, n;
+	__u32 n;
 	int at;
 
-	if (ret == 0 || !sd)
-		return 0;
-	rsp = BPF_CORE_READ(sd, iov[0].iov_base);
-	rsplen = BPF_CORE_READ(sd, iov[0].iov_len);
-	if (!rsp || rsplen < SESS_RSP_SECBUF_OFF + 4 ||
+	if (rsplen < SESS_RSP_SECBUF_OFF + 4 ||
 	    bpf_probe_read_kernel(secbuf, sizeof(secbuf), rsp + SESS_RSP_SECBUF_OFF))
 		return 0;
 	/* the security buffer: offset from the SMB2 header, length; inside the response */
@@ -363,6 +359,97 @@ static __always_inline int on_sess_sendreceive(struct SMB2_sess_data *sd, int re
 	if (!bpf_probe_read_kernel(e->krb, n, rsp + secbuf[0] + at))
 		e->krb_len = n;
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * What the client's NTLMSSP AUTHENTICATE message (MS-NLMP 2.2.1.3) said, the
+ * request's security buffer (iov[1], still the client's blob at exit): the
+ * domain, user and workstation names (UTF-16LE, copied as such), the flags,
+ * and whether it was anonymous (no NT response). Never the LM or NT response
+ * nor the session key: their offsets are read, not their bytes.
+ */
+#define NTLMSSP_AUTHENTICATE 3
+#define NTLMSSP_HDR_LEN 64
+#define NTLMSSP_NEGOTIATE_ANONYMOUS 0x00000800u
+#define SMB2_SESSION_FLAGS_OFF (SMB2_HDR_LEN + 2)
+
+struct ntlm_field {
+	__u16 len, max;
+	__u32 off;
+};
+
+#define NTLMSSP_SIGNATURE 0x005053534d4c544eull /* "NTLMSSP\0", little-endian */
+
+struct ntlm_auth {
+	__u64 sig;
+	__u32 type;
+	struct ntlm_field lm, nt, domain, user, workstation, session_key;
+	__u32 flags;
+};
+
+static __always_inline void copy_ntlm_name(char *dst, const __u8 *blob, __u32 bloblen,
+					   const struct ntlm_field *f)
+{
+	__u32 n = f->len;
+
+	if (!n || f->off >= bloblen || n > bloblen - f->off)
+		return;
+	if (n > SMBW_NAME_LEN - 2) /* UTF-16: leave two NULs to end it */
+		n = SMBW_NAME_LEN - 2;
+	n &= SMBW_NAME_LEN - 1;
+	if (n)
+		bpf_probe_read_kernel(dst, n, blob + f->off);
+}
+
+static __always_inline int report_ntlm_sent(struct SMB2_sess_data *sd, const __u8 *rsp,
+					    __u32 rsplen, int ret)
+{
+	const __u8 *blob = BPF_CORE_READ(sd, iov[1].iov_base);
+	__u32 bloblen = BPF_CORE_READ(sd, iov[1].iov_len);
+	struct ntlm_auth a;
+	struct smbw_event *e;
+	__u16 sflags = 0;
+
+	if (!blob || bloblen < NTLMSSP_HDR_LEN || bpf_probe_read_kernel(&a, sizeof(a), blob))
+		return 0;
+	if (a.sig != NTLMSSP_SIGNATURE || a.type != NTLMSSP_AUTHENTICATE)
+		return 0;
+	e = cifs_event(EV_SMB_AUTH_SENT);
+	if (!e)
+		return 0;
+	e->rc = ret;
+	e->command = SMB2_CMD_SESSION_SETUP;
+	fill_server(e, BPF_CORE_READ(sd, server));
+	e->session_id = BPF_CORE_READ(sd, ses, Suid);
+	e->sectype = BPF_CORE_READ(sd, ses, sectype);
+	copy_ntlm_name(e->user, blob, bloblen, &a.user);
+	copy_ntlm_name(e->domain, blob, bloblen, &a.domain);
+	copy_ntlm_name(e->host, blob, bloblen, &a.workstation);
+	e->reason = a.nt.len; /* 0: anonymous */
+	if (!a.nt.len || (a.flags & NTLMSSP_NEGOTIATE_ANONYMOUS))
+		e->flags |= SMBW_F_ANONYMOUS;
+	if (rsp && rsplen >= SMB2_SESSION_FLAGS_OFF + 2) {
+		bpf_probe_read_kernel(&e->nt_status, 4, rsp + SMB2_STATUS_OFF);
+		bpf_probe_read_kernel(&sflags, 2, rsp + SMB2_SESSION_FLAGS_OFF);
+		e->session_flags = sflags;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int on_sess_sendreceive(struct SMB2_sess_data *sd, int ret)
+{
+	const __u8 *rsp;
+	__u32 rsplen;
+
+	if (!sd)
+		return 0;
+	rsp = BPF_CORE_READ(sd, iov[0].iov_base);
+	rsplen = rsp ? BPF_CORE_READ(sd, iov[0].iov_len) : 0;
+	report_ntlm_sent(sd, rsp, rsplen, ret);
+	if (ret && rsp)
+		report_krb_error(sd, rsp, rsplen, ret);
 	return 0;
 }
 
@@ -473,7 +560,7 @@ int BPF_PROG(cifs_spnego_exit, struct cifs_ses *ses, struct TCP_Server_Info *ser
 }
 
 SEC("fexit/SMB2_sess_sendreceive")
-int BPF_PROG(cifs_sess_krb_exit, struct SMB2_sess_data *sd, int ret)
+int BPF_PROG(cifs_sess_leg_exit, struct SMB2_sess_data *sd, int ret)
 {
 	return on_sess_sendreceive(sd, ret);
 }
@@ -625,7 +712,7 @@ KPROBE_PAIR(cifs_read_from_socket_kp, cifs_read_from_socket, STASH_READ_FROM_SOC
 	    on_read_from_socket((void *)a.arg[0], (void *)a.arg[1], (unsigned int)a.arg[2],
 				(int)ret))
 
-KPROBE_PAIR(cifs_sess_krb_kp, SMB2_sess_sendreceive, STASH_SESS_SENDRECEIVE,
+KPROBE_PAIR(cifs_sess_leg_kp, SMB2_sess_sendreceive, STASH_SESS_SENDRECEIVE,
 	    on_sess_sendreceive((void *)a.arg[0], (int)ret))
 
 /* Entry only: what cifs_put_tcp_session does is decided by the count it finds. */

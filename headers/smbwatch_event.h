@@ -107,6 +107,14 @@ enum smbw_event_type {
 	 * .krb/.krb_len, .nt_status of the response, .rc, server and session.
 	 */
 	EV_SMB_SESSION_KRB_ERROR = 37,
+	/*
+	 * What the client's NTLMSSP AUTHENTICATE said in a SESSION_SETUP leg:
+	 * .user, .domain and .host (the workstation) as UTF-16LE (the wire's
+	 * form, NUL-padded), SMBW_F_ANONYMOUS, .reason the NT response's length
+	 * (never its bytes), and the answer: .rc, .nt_status, .session_flags
+	 * (0x1 guest, 0x2 null session).
+	 */
+	EV_SMB_AUTH_SENT = 38,
 
 	EV_TYPE_MAX
 };
@@ -143,6 +151,8 @@ enum smbw_smb2_command {
 #define SMBW_F_SMB1 (1u << 11)
 /* krb: the message came from the KDC (ingress); without it, the host sent it */
 #define SMBW_F_INGRESS (1u << 12)
+/* auth: the session setup was anonymous (no NT response, or the ANONYMOUS flag) */
+#define SMBW_F_ANONYMOUS (1u << 13)
 #define SMBW_F_NEGOTIATE_MASK                                                            \
 	(SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED | SMBW_F_SERVER_SIGN_REQUIRED |  \
 	 SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_DISABLED | SMBW_F_SIGN_REFUSED | SMBW_F_SMB1)

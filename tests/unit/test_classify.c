@@ -22,6 +22,7 @@ static struct diagnosis failure(enum phase phase, uint32_t status, int rc)
 	d.rc = rc;
 	d.dialect = 0x0311;
 	d.sectype = 2;
+	strcpy(d.user, "alice");
 	return d;
 }
 
@@ -34,6 +35,31 @@ static void test_logon_failure_is_bad_credentials(void **state)
 	d.nt_status = NT_STATUS_WRONG_PASSWORD;
 	assert_int_equal(classify(&d), CAUSE_BAD_CREDENTIALS);
 	d.nt_status = NT_STATUS_NO_SUCH_USER;
+	assert_int_equal(classify(&d), CAUSE_BAD_CREDENTIALS);
+}
+
+/* No credentials sent, and refused: say "give credentials", not "wrong password". */
+static void test_a_refused_guest_is_guest_refused(void **state)
+{
+	struct diagnosis d = failure(PHASE_SESSION_SETUP, NT_STATUS_LOGON_FAILURE, -EACCES);
+
+	(void)state;
+	d.ev.sent.seen = true;
+	d.ev.sent.anonymous = true;
+	assert_int_equal(classify(&d), CAUSE_GUEST_REFUSED);
+	d.nt_status = NT_STATUS_ACCESS_DENIED;
+	assert_int_equal(classify(&d), CAUSE_GUEST_REFUSED);
+	/* a named user who sent a response is a wrong password, whatever the mount said */
+	d.nt_status = NT_STATUS_LOGON_FAILURE;
+	d.ev.sent.anonymous = false;
+	strcpy(d.ev.sent.user, "alice");
+	assert_int_equal(classify(&d), CAUSE_BAD_CREDENTIALS);
+	/* no blob seen: a mount with no user name */
+	memset(&d.ev.sent, 0, sizeof(d.ev.sent));
+	d.user[0] = '\0';
+	assert_int_equal(classify(&d), CAUSE_GUEST_REFUSED);
+	/* ...unless the fexit hooks were missing, which is why the name is missing */
+	strcpy(d.ev.lacked, "fexit hooks");
 	assert_int_equal(classify(&d), CAUSE_BAD_CREDENTIALS);
 }
 
@@ -242,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_status_is_unclassified),
 		cmocka_unit_test(test_every_design_status_has_a_name),
 		cmocka_unit_test(test_ipc_unc),
+		cmocka_unit_test(test_a_refused_guest_is_guest_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,6 +120,63 @@ static void test_bad_password_gives_one_diagnosis(void **state)
 	assert_string_equal(d->ev.lacked, "");
 }
 
+/* UTF-16LE into a fixed field, as the BPF side copies NTLMSSP names. */
+static void utf16(char *dst, size_t n, const char *ascii)
+{
+	memset(dst, 0, n);
+	for (size_t i = 0; ascii[i] && 2 * i + 1 < n - 2; i++)
+		dst[2 * i] = ascii[i];
+}
+
+static struct smbw_event auth_sent(uint64_t ts, const char *user, bool anonymous, int rc,
+				   uint32_t status)
+{
+	struct smbw_event e = ev_base(EV_SMB_AUTH_SENT, ts, 100);
+
+	e.server = SRV1;
+	e.rc = rc;
+	e.nt_status = status;
+	utf16(e.user, sizeof(e.user), user);
+	utf16(e.domain, sizeof(e.domain), "CORP");
+	utf16(e.host, sizeof(e.host), "CLIENT1");
+	e.domain[8] = (char)0xe9; /* "CORP\u00e9": a name that is not ASCII */
+	if (anonymous)
+		e.flags |= SMBW_F_ANONYMOUS;
+	return e;
+}
+
+/* What the client's blob said joins the failure; a guest refused is told apart. */
+static void test_the_blob_names_who_the_client_said_it_was(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_addr a = ipv4(10, 0, 0, 5, 445);
+	struct smbw_event e;
+	struct diagnosis *d;
+
+	connected(f, 1 * SEC, 100, SRV1, SOCK1, "fs1", a);
+	feed(f, ev_phase(EV_SMB_NEGOTIATE_DONE, 1 * SEC + 5 * MS, 100, SRV1, 0));
+	feed(f, auth_sent(1 * SEC + 7 * MS, "", true, -EACCES, NT_STATUS_LOGON_FAILURE));
+	feed(f, ev_status(1 * SEC + 8 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	e = ev_phase(EV_SMB_SESSION_SETUP_DONE, 1 * SEC + 9 * MS, 100, SRV1, -EACCES);
+	e.user[0] = '\0';
+	feed(f, e);
+	/* the next mount names a user: the earlier blob is not its evidence */
+	feed(f, auth_sent(2 * SEC, "bob", false, -EACCES, NT_STATUS_LOGON_FAILURE));
+	feed(f, ev_status(2 * SEC + 1 * MS, 100, 1, NT_STATUS_LOGON_FAILURE, -EACCES));
+	feed(f, ev_phase(EV_SMB_SESSION_SETUP_DONE, 2 * SEC + 2 * MS, 100, SRV1, -EACCES));
+	finish(f);
+	assert_int_equal(f->sink.n, 2);
+	d = &f->sink.d[0];
+	assert_int_equal(d->cause, CAUSE_GUEST_REFUSED);
+	assert_true(d->ev.sent.seen && d->ev.sent.anonymous);
+	assert_string_equal(d->ev.sent.domain, "CORP\xc3\xa9");
+	assert_string_equal(d->ev.sent.workstation, "CLIENT1");
+	d = &f->sink.d[1];
+	assert_int_equal(d->cause, CAUSE_BAD_CREDENTIALS);
+	assert_string_equal(d->ev.sent.user, "bob");
+	assert_false(d->ev.sent.anonymous);
+}
+
 static void test_success_gives_no_diagnosis(void **state)
 {
 	struct fixture *f = *state;
@@ -712,6 +769,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bad_password_gives_one_diagnosis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_success_gives_no_diagnosis, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_the_blob_names_who_the_client_said_it_was, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ipc_failure_is_marked_not_the_mounts_cause, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_connect_joins_the_tcp_reset, setup,

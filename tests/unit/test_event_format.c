@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "event_format.h"
+#include "utf16.h"
 
 static struct smbw_event tcp_reset(void)
 {
@@ -193,6 +194,25 @@ static void test_nbss_refusal_names(void **state)
 	assert_string_equal(nbss_refusal_name(0x42), "unknown");
 }
 
+static void test_utf16_names(void **state)
+{
+	static const uint8_t pair[] = { 'a', 0, 0x3d, 0xd8, 0x00, 0xde, 'b', 0 }; /* a U+1F600 b */
+	static const uint8_t lone[] = { 0x00, 0xd8, 'x', 0 };
+	static const uint8_t odd[] = { 'q', 0, 'r' };
+	char out[16];
+
+	(void)state;
+	utf16le_to_utf8(out, sizeof(out), pair, sizeof(pair));
+	assert_string_equal(out, "a\xf0\x9f\x98\x80" "b");
+	utf16le_to_utf8(out, sizeof(out), lone, sizeof(lone));
+	assert_string_equal(out, "\xef\xbf\xbdx");
+	utf16le_to_utf8(out, sizeof(out), odd, sizeof(odd));
+	assert_string_equal(out, "q");
+	/* never beyond the buffer, and never a cut character */
+	assert_int_equal(utf16le_to_utf8(out, 4, pair, sizeof(pair)), 1);
+	assert_string_equal(out, "a");
+}
+
 static void test_names_of_unknown_values(void **state)
 {
 	(void)state;
@@ -221,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_server_released_json),
 		cmocka_unit_test(test_nbss_refusal_names),
 		cmocka_unit_test(test_names_of_unknown_values),
+		cmocka_unit_test(test_utf16_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,6 +149,13 @@ static const struct cause_info causes[CAUSE_COUNT] = {
 		"(ktadd, net ads keytab create, samba-tool domain exportkeytab); klist -k on the "
 		"server shows its kvno.",
 		"7fb584ea28e7a35bbf481a65c734c3a1" },
+	[CAUSE_GUEST_REFUSED] = {
+		"guest-refused", PHASE_SESSION_SETUP, 3,
+		"The server refused a guest or anonymous session: the client sent no credentials.",
+		"Give credentials (username=, password= or credentials=FILE): the server does not "
+		"allow guest access (Samba 'map to guest = never', 'restrict anonymous'; Windows "
+		"refuses guest logons by default since Windows 10 1709 and Server 2019).",
+		"1e3f0a3c3b6f4d7e9c2a5b8d0f4e6a71" },
 	[CAUSE_UNCLASSIFIED] = {
 		"unclassified", PHASE_ANY, 3,
 		"An SMB operation failed for a reason smbwatch does not classify.",

@@ -178,6 +178,25 @@ static enum cause_id classify_kerberos(const struct diagnosis *d)
 	return CAUSE_NONE;
 }
 
+/*
+ * A session setup without credentials (an anonymous NTLMSSP blob; or, where
+ * the blob was not seen, a mount with no user name) that the server refused.
+ */
+static bool guest_refused(const struct diagnosis *d)
+{
+	uint32_t s = d->nt_status;
+	bool guest;
+
+	if (!is_bad_credentials(s) && s != NT_STATUS_ACCESS_DENIED &&
+	    s != NT_STATUS_ACCOUNT_DISABLED)
+		return false;
+	if (d->ev.sent.seen)
+		guest = d->ev.sent.anonymous || !d->ev.sent.user[0];
+	else
+		guest = !d->user[0] && d->sectype != SECTYPE_KERBEROS && !strstr(d->ev.lacked, "fexit");
+	return guest;
+}
+
 static enum cause_id classify_session(const struct diagnosis *d)
 {
 	uint32_t s = d->nt_status;
@@ -185,6 +204,8 @@ static enum cause_id classify_session(const struct diagnosis *d)
 
 	if (is_account_restriction(s))
 		return CAUSE_ACCOUNT_RESTRICTED;
+	if (guest_refused(d))
+		return CAUSE_GUEST_REFUSED;
 	if (d->ev.krb.seen) {
 		c = classify_kerberos(d);
 		if (c != CAUSE_NONE)

@@ -6,6 +6,7 @@
 
 #include "classify.h"
 #include "correlator_int.h"
+#include "utf16.h"
 #include "ntstatus.h"
 #include "strutil.h"
 
@@ -13,6 +14,7 @@
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
 #define SECTYPE_KERBEROS 3
+#define SMB2_SESSION_FLAG_IS_GUEST 0x0001
 
 void correlator_default_config(struct correlator_config *cfg)
 {
@@ -554,6 +556,8 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 		take_note(c, NOTE_STATUS, e, e->command, &n); /* e.g. MORE_PROCESSING legs */
 		if (k && phase == PHASE_TREE_CONNECT && !unc_is_ipc(e->unc))
 			k->established = true;
+		if (k && phase == PHASE_SESSION_SETUP)
+			k->sent.seen = false; /* the next session setup sends its own */
 		return;
 	}
 	base_diagnosis(&d, e, phase);
@@ -567,6 +571,8 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 		if (phase == PHASE_SESSION_SETUP &&
 		    (k->spnego_seen || d.sectype == SECTYPE_KERBEROS))
 			kerberos_evidence(c, k, &d);
+		if (phase == PHASE_SESSION_SETUP)
+			k->sent.seen = false;
 	}
 	conclude(c, &d);
 }
@@ -702,6 +708,26 @@ static void on_signature_bad(struct correlator *c, const struct smbw_event *e)
 	c->fn(c->ctx, &d);
 }
 
+/* The NTLMSSP AUTHENTICATE of a session setup leg: who the client said it was. */
+static void on_auth_sent(struct correlator *c, const struct smbw_event *e)
+{
+	struct smb_conn *k = event_conn(c, e);
+	struct sent_evidence *s;
+
+	if (!k)
+		return;
+	s = &k->sent;
+	memset(s, 0, sizeof(*s));
+	s->seen = true;
+	s->anonymous = e->flags & SMBW_F_ANONYMOUS;
+	s->guest_session = e->session_flags & SMB2_SESSION_FLAG_IS_GUEST;
+	utf16le_to_utf8(s->user, sizeof(s->user), (const uint8_t *)e->user, sizeof(e->user));
+	utf16le_to_utf8(s->domain, sizeof(s->domain), (const uint8_t *)e->domain,
+			sizeof(e->domain));
+	utf16le_to_utf8(s->workstation, sizeof(s->workstation), (const uint8_t *)e->host,
+			sizeof(e->host));
+}
+
 /* The server answered the session request with an RFC 1002 refusal: it turns us away. */
 static void on_session_refused(struct correlator *c, const struct smbw_event *e)
 {
@@ -825,6 +851,9 @@ static void dispatch(struct correlator *c, const struct smbw_event *e)
 		break;
 	case EV_SMB_SESSION_REFUSED:
 		on_session_refused(c, e);
+		break;
+	case EV_SMB_AUTH_SENT:
+		on_auth_sent(c, e);
 		break;
 	default:
 		break;

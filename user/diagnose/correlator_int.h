@@ -53,6 +53,7 @@ struct smb_conn {
 	uint64_t spnego_ts;  /* when the Kerberos upcall returned */
 	bool spnego_seen, used;
 	bool krb_watched;    /* the upcall's event came from an agent with the Kerberos hooks */
+	struct sent_evidence sent; /* the last NTLMSSP AUTHENTICATE the client sent */
 	bool session_refused;  /* RFC 1002 negative session response */
 	uint8_t refusal_code;
 };

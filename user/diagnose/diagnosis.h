@@ -53,6 +53,14 @@ struct krb_evidence {
 	uint16_t as_requests, tgs_requests, replies, tickets_issued, errors;
 };
 
+/* What the client's security blob said (NTLMSSP AUTHENTICATE): names, never secrets. */
+struct sent_evidence {
+	bool seen;
+	bool anonymous;      /* no NT response: an anonymous (null) session */
+	bool guest_session;  /* the server made it a guest session (SESSION_FLAG_IS_GUEST) */
+	char user[SMBW_NAME_LEN], domain[SMBW_NAME_LEN], workstation[SMBW_NAME_LEN];
+};
+
 /* What the kernel showed around the failure. Zero means "not seen". */
 struct evidence {
 	uint64_t elapsed_ns;       /* from the connection's first SYN (or first event) to the failure */
@@ -73,6 +81,7 @@ struct evidence {
 	uint8_t refusal_code;      /* its error code (0x80-0x83) */
 	char lacked[96];           /* which evidence was missing, e.g. "fexit hooks" */
 	struct krb_evidence krb;
+	struct sent_evidence sent;
 };
 
 struct diagnosis {

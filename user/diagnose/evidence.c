@@ -77,6 +77,7 @@ void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagno
 	d->ev.elapsed_ns = d->ts_ns > start ? d->ts_ns - start : 0;
 	d->ev.reconnects = k->reconnects;
 	d->ev.signature_failures = k->signature_failures;
+	d->ev.sent = k->sent;
 	d->ev.spnego_seen = k->spnego_seen;
 	d->ev.spnego_rc = k->spnego_rc;
 	d->ev.session_refused = k->session_refused;

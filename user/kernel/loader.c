@@ -88,8 +88,11 @@ static const struct hook hooks[] = {
 	/* the end of a connection: the count at entry says whether this call ends it */
 	FUNC(KIND_FENTRY, "cifs_put_tcp_session", NULL, "cifs_put_tcp_session_entry",
 	     "cifs_put_tcp_session_kp", true),
-	/* the server's KRB-ERROR in a failed SESSION_SETUP (static: where BTF has it) */
-	FUNC(KIND_FEXIT, "SMB2_sess_sendreceive", NULL, "cifs_sess_krb_exit", "cifs_sess_krb_kp",
+	/*
+	 * each SESSION_SETUP leg: what the client's NTLMSSP blob said, the
+	 * server's KRB-ERROR in a failed one (static: where BTF has it)
+	 */
+	FUNC(KIND_FEXIT, "SMB2_sess_sendreceive", NULL, "cifs_sess_leg_exit", "cifs_sess_leg_kp",
 	     true),
 	/* 7.x: the answer to a NetBIOS session request (a static function: where BTF has it) */
 	FUNC(KIND_FEXIT, "smb_recv_kvec", "cifs_recv_kvec_entry", "cifs_recv_kvec_exit",

@@ -7,6 +7,7 @@
 #include "event_format.h"
 #include "json.h"
 #include "krb_error.h"
+#include "utf16.h"
 
 void format_ip(struct strbuf *sb, const struct smbw_addr *a)
 {
@@ -188,6 +189,38 @@ static void json_krb_fields(struct json *j, const struct smbw_event *e)
 	json_krb_error(j, e);
 }
 
+/* smb_auth_sent: the names as the blob had them (UTF-16LE), as UTF-8. */
+struct sent_names {
+	char user[SMBW_NAME_LEN], domain[SMBW_NAME_LEN], workstation[SMBW_NAME_LEN];
+};
+
+static void sent_names(const struct smbw_event *e, struct sent_names *n)
+{
+	utf16le_to_utf8(n->user, sizeof(n->user), (const uint8_t *)e->user, sizeof(e->user));
+	utf16le_to_utf8(n->domain, sizeof(n->domain), (const uint8_t *)e->domain,
+			sizeof(e->domain));
+	utf16le_to_utf8(n->workstation, sizeof(n->workstation), (const uint8_t *)e->host,
+			sizeof(e->host));
+}
+
+static void json_auth_sent(struct json *j, const struct smbw_event *e)
+{
+	struct sent_names n;
+
+	sent_names(e, &n);
+	json_hex(j, "server", e->server, 0);
+	if (e->conn_id)
+		json_uint(j, "conn_id", e->conn_id);
+	json_int(j, "rc", e->rc);
+	if (e->nt_status)
+		json_hex(j, "nt_status", e->nt_status, 8);
+	json_hex(j, "session_flags", e->session_flags, 0);
+	json_str(j, "sent_user", n.user);
+	json_str(j, "sent_domain", n.domain);
+	json_str(j, "sent_workstation", n.workstation);
+	json_bool(j, "anonymous", e->flags & SMBW_F_ANONYMOUS);
+}
+
 void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
 {
 	struct strbuf t;
@@ -210,6 +243,8 @@ void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t of
 		json_tcp_fields(&j, e);
 	else if (is_krb(e))
 		json_krb_fields(&j, e);
+	else if (e->type == EV_SMB_AUTH_SENT)
+		json_auth_sent(&j, e);
 	else
 		json_smb_fields(&j, e);
 	if (e->type == EV_SMB_SESSION_KRB_ERROR)
@@ -306,6 +341,21 @@ static void text_krb_error(struct strbuf *sb, const struct smbw_event *e)
 	text_name(sb, "e_text", ki.e_text, sizeof(ki.e_text));
 }
 
+static void text_auth_sent(struct strbuf *sb, const struct smbw_event *e)
+{
+	struct sent_names n;
+
+	sent_names(e, &n);
+	sb_printf(sb, " rc=%d", e->rc);
+	if (e->nt_status)
+		sb_printf(sb, " status=0x%08x", e->nt_status);
+	text_name(sb, "user", n.user, sizeof(n.user));
+	text_name(sb, "domain", n.domain, sizeof(n.domain));
+	text_name(sb, "workstation", n.workstation, sizeof(n.workstation));
+	if (e->flags & SMBW_F_ANONYMOUS)
+		sb_puts(sb, " anonymous");
+}
+
 static void text_krb(struct strbuf *sb, const struct smbw_event *e)
 {
 	if (e->type == EV_PROC_EXEC || e->type == EV_PROC_EXIT) {
@@ -335,6 +385,8 @@ void event_format_text(struct strbuf *sb, const struct smbw_event *e, int64_t of
 		text_tcp(sb, e);
 	else if (is_krb(e))
 		text_krb(sb, e);
+	else if (e->type == EV_SMB_AUTH_SENT)
+		text_auth_sent(sb, e);
 	else
 		text_smb(sb, e);
 	if (e->type == EV_SMB_SESSION_KRB_ERROR)

@@ -115,6 +115,9 @@ int journal_diagnosis(const struct diagnosis *d, int64_t offset_ns)
 			    "SMB_KRB_KDC_ADDR=%s", kf.kdc, "SMB_KRB_TRANSPORT=%s", kf.transport,
 			    "SMB_KRB_KDC_FAILURE=%s", kf.failure,
 			    "SMB_KRB_TICKETS_ISSUED=%s", kf.tickets, "SMB_KRB_SKEW_S=%s", kf.skew,
+			    "SMB_SENT_USER=%s", d->ev.sent.user, "SMB_SENT_DOMAIN=%s", d->ev.sent.domain,
+			    "SMB_SENT_WORKSTATION=%s", d->ev.sent.workstation,
+			    "SMB_SENT_ANONYMOUS=%s", d->ev.sent.seen ? (d->ev.sent.anonymous ? "1" : "0") : "",
 			    "SMB_PID=%u", d->pid, "SMB_COMM=%.*s", (int)sizeof(d->comm), d->comm,
 			    "SMB_HINT=%s", ci->hint, NULL);
 	sb_free(&msg);

@@ -128,6 +128,10 @@ static void text_details(struct strbuf *sb, const struct diagnosis *d, int64_t o
 	if (d->pid)
 		sb_printf(sb, ", pid %u (%s)", d->pid, d->comm);
 	text_krb(sb, d, offset_ns);
+	if (ev->sent.seen)
+		sb_printf(sb, "\n    sent: NTLMSSP user '%s' domain '%s' workstation '%s'%s",
+			  ev->sent.user, ev->sent.domain, ev->sent.workstation,
+			  ev->sent.anonymous ? ", anonymous" : "");
 	if (ev->lacked[0])
 		sb_printf(sb, "\n    lacked: %s", ev->lacked);
 	sb_printf(sb, "\n    hint: %s", cause_info(d->cause)->hint);
@@ -193,6 +197,25 @@ static void json_krb(struct json *j, const struct diagnosis *d, int64_t offset_n
 	sb_free(&ip);
 }
 
+/* What the client's NTLMSSP blob said: names and whether it was anonymous. */
+static void json_sent(struct json *j, const struct diagnosis *d)
+{
+	const struct sent_evidence *s = &d->ev.sent;
+	struct json o;
+
+	if (!s->seen)
+		return;
+	sb_puts(j->sb, j->fields++ ? ",\"sent\":" : "\"sent\":");
+	json_begin(&o, j->sb);
+	json_str(&o, "mechanism", "NTLMSSP");
+	json_strn(&o, "user", s->user, sizeof(s->user));
+	json_strn(&o, "domain", s->domain, sizeof(s->domain));
+	json_strn(&o, "workstation", s->workstation, sizeof(s->workstation));
+	json_bool(&o, "anonymous", s->anonymous);
+	json_bool(&o, "guest_session", s->guest_session);
+	json_end(&o);
+}
+
 static void json_evidence(struct json *j, const struct diagnosis *d, int64_t offset_ns)
 {
 	const struct evidence *ev = &d->ev;
@@ -222,6 +245,7 @@ static void json_evidence(struct json *j, const struct diagnosis *d, int64_t off
 	json_uint(&e, "kdc_retransmits", ev->kdc_retransmits);
 	json_str(&e, "lacked", ev->lacked);
 	json_krb(&e, d, offset_ns);
+	json_sent(&e, d);
 	json_end(&e);
 }
 
