@@ -138,7 +138,7 @@ static const char *kind_via(enum hook_kind k)
 
 static struct loader_group *group_of(struct loader *l, const char *name)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < N_GROUPS; i++)
 		if (!strcmp(l->groups[i].name, name))
 			return &l->groups[i];
 	return NULL;
