@@ -86,6 +86,12 @@ static __always_inline struct smbw_event *reserve_len(__u16 type, const __u32 le
 	return e;
 }
 
+/* A TCP record: up to its TCP fields (the agent reads the names and the rest as zero). */
+static __always_inline struct smbw_event *event_reserve_tcp(__u16 type)
+{
+	return reserve_len(type, SMBW_EVENT_TCP_LEN);
+}
+
 /* Most records: everything but the KRB-ERROR bytes (the agent reads the rest as zero). */
 static __always_inline struct smbw_event *event_reserve(__u16 type)
 {
@@ -113,21 +119,32 @@ static __always_inline __u32 skb_krb_len(__u32 avail)
  * A tracepoint's two entry points, generated from one line: NAME_btf
  * (SEC "tp_btf/TP", preferred) and NAME_raw (SEC "raw_tp/TP", the fallback
  * where BTF-typed tracepoints cannot attach), both returning CALL. The
- * arguments follow CALL, as BPF_PROG takes them. CALL must read through
- * BPF_CORE_READ only, so that it is valid in either context. The loader's
- * hook table names the pair by NAME (user/kernel/loader.c, TP_TWINS).
+ * arguments follow CALL, as BPF_PROG takes them. CALL sees a constant `btf`:
+ * true in the tp_btf twin, whose arguments are typed pointers that plain
+ * loads may read (BTF_READ), false in the raw one, which must go through
+ * CO-RE probe reads. The loader's hook table names the pair by NAME
+ * (user/kernel/loader.c, TP_TWINS).
  */
 #define TP_TWINS(name, tp, call, args...)                                                  \
 	SEC("tp_btf/" #tp)                                                                 \
 	int BPF_PROG(name##_btf, args)                                                     \
 	{                                                                                  \
+		const bool btf __attribute__((unused)) = true;                             \
 		return call;                                                               \
 	}                                                                                  \
 	SEC("raw_tp/" #tp)                                                                 \
 	int BPF_PROG(name##_raw, args)                                                     \
 	{                                                                                  \
+		const bool btf __attribute__((unused)) = false;                            \
 		return call;                                                               \
 	}
+
+/*
+ * One field of a typed kernel pointer: a plain load where the program type
+ * allows it (tp_btf, fentry: one instruction), a CO-RE probe read elsewhere.
+ * btf is a constant, so each twin keeps only its own form.
+ */
+#define BTF_READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
 /* For events raised in a process's own context (connect, mount). */
 static __always_inline void event_set_task(struct smbw_event *e)

@@ -6,7 +6,9 @@
  *
  * Each hook has a tp_btf entry point (preferred) and a raw_tp one (fallback
  * where BTF-typed tracepoints cannot attach); both call the same handler,
- * which reads only through BPF_CORE_READ so that it is valid in either.
+ * which reads through BTF_READ: plain loads in the tp_btf twin, CO-RE probe
+ * reads in the raw one. The port filter comes first and is one load of the
+ * socket's port pair and two array lookups the verifier inlines.
  */
 #include "common.bpf.h"
 
@@ -16,23 +18,29 @@ struct tuple {
 };
 
 /* The ports first: most sockets are not ours, and this is all it takes to know. */
-static __always_inline bool sock_watched(const struct sock *sk, struct tuple *t)
+static __always_inline bool sock_watched(bool btf, const struct sock *sk, struct tuple *t)
 {
-	t->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	t->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* skc_portpair: skc_dport (network order) in the low half, skc_num above */
+	__u32 pp = BTF_READ(btf, sk, __sk_common.skc_portpair);
+
+	t->remote.port = bpf_ntohs((__u16)pp);
+	t->local.port = pp >> 16;
 	return port_watched(t->remote.port) || port_watched(t->local.port);
 }
 
 /* The rest of the tuple, for a socket sock_watched() accepted. */
-static __always_inline bool tuple_from_sock(const struct sock *sk, struct tuple *t)
+static __always_inline bool tuple_from_sock(bool btf, const struct sock *sk, struct tuple *t)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = BTF_READ(btf, sk, __sk_common.skc_family);
 
 	t->local.family = family;
 	t->remote.family = family;
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO(&t->local.addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(&t->remote.addr, sk, __sk_common.skc_daddr);
+		__u32 saddr = BTF_READ(btf, sk, __sk_common.skc_rcv_saddr);
+		__u32 daddr = BTF_READ(btf, sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(t->local.addr, &saddr, 4);
+		__builtin_memcpy(t->remote.addr, &daddr, 4);
 		return true;
 	}
 	if (family == AF_INET6) {
@@ -48,20 +56,24 @@ static __always_inline bool tuple_from_sock(const struct sock *sk, struct tuple 
  * host: the packet's destination is local. Used when a reset is sent with no
  * socket (6.10+: reason NO_SOCKET, e.g. a SYN to a closed port).
  */
-static __always_inline bool tuple_from_rx_skb(const struct sk_buff *skb, struct tuple *t)
+static __always_inline bool tuple_from_rx_skb(bool btf, const struct sk_buff *skb,
+					      struct tuple *t)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
-	struct tcphdr tcp;
+	unsigned char *head = BTF_READ(btf, skb, head);
+	__u16 nh = BTF_READ(btf, skb, network_header);
+	__u16 th = BTF_READ(btf, skb, transport_header);
+	__be16 ports[2];
 	__u8 version;
 
+	/* the ports first: a reset to an unwatched port needs nothing more */
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + th))
+		return false;
+	t->local.port = bpf_ntohs(ports[1]);
+	t->remote.port = bpf_ntohs(ports[0]);
+	if (!port_watched(t->remote.port) && !port_watched(t->local.port))
+		return false;
 	if (bpf_probe_read_kernel(&version, 1, head + nh))
 		return false;
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
-		return false;
-	t->local.port = bpf_ntohs(tcp.dest);
-	t->remote.port = bpf_ntohs(tcp.source);
 	version >>= 4;
 	if (version == 4) {
 		struct iphdr ip;
@@ -86,15 +98,10 @@ static __always_inline bool tuple_from_rx_skb(const struct sk_buff *skb, struct 
 	return false;
 }
 
-static __always_inline bool tuple_watched(const struct tuple *t)
-{
-	return port_watched(t->remote.port) || port_watched(t->local.port);
-}
-
 static __always_inline struct smbw_event *tcp_event(__u16 type, const struct sock *sk,
 						    const struct tuple *t)
 {
-	struct smbw_event *e = event_reserve(type);
+	struct smbw_event *e = event_reserve_tcp(type);
 
 	if (!e)
 		return NULL;
@@ -104,14 +111,15 @@ static __always_inline struct smbw_event *tcp_event(__u16 type, const struct soc
 	return e;
 }
 
-static __always_inline int handle_state_change(const struct sock *sk, int oldstate, int newstate)
+static __always_inline int handle_state_change(bool btf, const struct sock *sk, int oldstate,
+					       int newstate)
 {
 	struct smbw_event *e;
 	struct tuple t = {};
 
-	if (!sock_watched(sk, &t) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!sock_watched(btf, sk, &t) || BTF_READ(btf, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if (!tuple_from_sock(sk, &t))
+	if (!tuple_from_sock(btf, sk, &t))
 		return 0;
 	e = tcp_event(EV_TCP_STATE_CHANGE, sk, &t);
 	if (!e)
@@ -125,39 +133,39 @@ static __always_inline int handle_state_change(const struct sock *sk, int oldsta
 	return 0;
 }
 
-static __always_inline int handle_sock_event(__u16 type, const struct sock *sk)
+static __always_inline int handle_sock_event(bool btf, __u16 type, const struct sock *sk)
 {
 	struct smbw_event *e;
 	struct tuple t = {};
 
-	if (!sock_watched(sk, &t) || !tuple_from_sock(sk, &t))
+	if (!sock_watched(btf, sk, &t) || !tuple_from_sock(btf, sk, &t))
 		return 0;
 	e = tcp_event(type, sk, &t);
 	if (!e)
 		return 0;
-	e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->new_state = BTF_READ(btf, sk, __sk_common.skc_state);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
-static __always_inline int handle_reset_sent(const struct sock *sk, const struct sk_buff *skb,
-					     __u16 reason)
+static __always_inline int handle_reset_sent(bool btf, const struct sock *sk,
+					     const struct sk_buff *skb, __u16 reason)
 {
 	struct smbw_event *e;
 	struct tuple t = {};
 	bool no_sock = !sk;
 
 	if (sk) {
-		if (!sock_watched(sk, &t) || !tuple_from_sock(sk, &t))
+		if (!sock_watched(btf, sk, &t) || !tuple_from_sock(btf, sk, &t))
 			return 0;
-	} else if (!skb || !tuple_from_rx_skb(skb, &t) || !tuple_watched(&t)) {
+	} else if (!skb || !tuple_from_rx_skb(btf, skb, &t)) {
 		return 0;
 	}
 	e = tcp_event(EV_TCP_RESET_SENT, sk, &t);
 	if (!e)
 		return 0;
 	if (sk)
-		e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		e->new_state = BTF_READ(btf, sk, __sk_common.skc_state);
 	if (no_sock)
 		e->flags |= SMBW_F_NO_SOCK;
 	e->reason = reason;
@@ -165,15 +173,15 @@ static __always_inline int handle_reset_sent(const struct sock *sk, const struct
 	return 0;
 }
 
-TP_TWINS(tcp_state, inet_sock_set_state, handle_state_change(sk, oldstate, newstate),
+TP_TWINS(tcp_state, inet_sock_set_state, handle_state_change(btf, sk, oldstate, newstate),
 	 const struct sock *sk, int oldstate, int newstate)
-TP_TWINS(tcp_retransmit, tcp_retransmit_skb, handle_sock_event(EV_TCP_RETRANSMIT, sk),
+TP_TWINS(tcp_retransmit, tcp_retransmit_skb, handle_sock_event(btf, EV_TCP_RETRANSMIT, sk),
 	 const struct sock *sk)
-TP_TWINS(tcp_reset_received, tcp_receive_reset, handle_sock_event(EV_TCP_RESET_RECEIVED, sk),
+TP_TWINS(tcp_reset_received, tcp_receive_reset, handle_sock_event(btf, EV_TCP_RESET_RECEIVED, sk),
 	 const struct sock *sk)
 /* Before 6.10: tcp_send_reset(sk, skb). */
-TP_TWINS(tcp_reset_sent, tcp_send_reset, handle_reset_sent(sk, skb, 0), const struct sock *sk,
+TP_TWINS(tcp_reset_sent, tcp_send_reset, handle_reset_sent(btf, sk, skb, 0), const struct sock *sk,
 	 const struct sk_buff *skb)
 /* 6.10+: tcp_send_reset(sk, skb, reason), and sk may be NULL. */
-TP_TWINS(tcp_reset_sent_reason, tcp_send_reset, handle_reset_sent(sk, skb, reason),
+TP_TWINS(tcp_reset_sent_reason, tcp_send_reset, handle_reset_sent(btf, sk, skb, reason),
 	 const struct sock *sk, const struct sk_buff *skb, int reason)

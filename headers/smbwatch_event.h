@@ -214,9 +214,19 @@ struct smbw_event {
 	__u8 krb[SMBW_KRB_LEN];
 };
 
-/* Where a record without Kerberos bytes ends (ABI 1 records end here too, at .unc's end). */
+/*
+ * Records are sized by kind (a reader zeroes what a record lacks): a TCP
+ * event ends with its TCP fields, before the names; any other without
+ * Kerberos bytes ends before .krb; ABI 1 records all ended at .unc's end.
+ */
+#define SMBW_EVENT_TCP_LEN (__builtin_offsetof(struct smbw_event, host))
 #define SMBW_EVENT_V1_LEN (__builtin_offsetof(struct smbw_event, cookie))
 #define SMBW_EVENT_BASE_LEN (__builtin_offsetof(struct smbw_event, krb))
+
+static inline int smbw_event_is_tcp(__u16 type)
+{
+	return type >= EV_TCP_STATE_CHANGE && type <= EV_TCP_RESET_RECEIVED;
+}
 
 /*
  * The bytes of a record that carry information: the file writer stores no
@@ -227,6 +237,8 @@ static inline unsigned int smbw_event_len(const struct smbw_event *e)
 {
 	unsigned int n = e->krb_len < SMBW_KRB_LEN ? e->krb_len : SMBW_KRB_LEN;
 
+	if (smbw_event_is_tcp(e->type) && !n)
+		return SMBW_EVENT_TCP_LEN;
 	return SMBW_EVENT_BASE_LEN + n;
 }
 

@@ -21,19 +21,19 @@ static bool krb_bytes_allowed(const struct smbw_event *e)
 
 /*
  * Ring buffer records are sized by kind: the whole struct for one that carries
- * a KRB-ERROR, up to .krb for the others. Any other size, or a KRB-ERROR
+ * a KRB-ERROR, up to the names for a TCP event, up to .krb for the others. Any other size, or a KRB-ERROR
  * length beyond what came, is a mismatched build.
  */
 static bool record_valid(struct pipeline *p, const void *data, size_t size,
 			 struct smbw_event *e)
 {
-	if (size != SMBW_EVENT_BASE_LEN && size != sizeof(*e)) {
+	if (size != SMBW_EVENT_TCP_LEN && size != SMBW_EVENT_BASE_LEN && size != sizeof(*e)) {
 		p->malformed++;
 		return false;
 	}
 	memcpy(e, data, size);
 	memset((char *)e + size, 0, sizeof(*e) - size);
-	if (e->krb_len > size - SMBW_EVENT_BASE_LEN) {
+	if (e->krb_len > (size > SMBW_EVENT_BASE_LEN ? size - SMBW_EVENT_BASE_LEN : 0)) {
 		p->malformed++;
 		return false;
 	}
