@@ -126,7 +126,7 @@ static void test_existing_file_is_not_overwritten(void **state)
 static void test_truncated_record_names_its_offset(void **state)
 {
 	struct fixture *f = *state;
-	long rec = 4 + (long)SMBW_EVENT_BASE_LEN;
+	long rec = 4 + (long)SMBW_EVENT_TCP_LEN;
 	char err[256], want[64];
 	int status;
 
@@ -141,7 +141,7 @@ static void test_truncated_record_names_its_offset(void **state)
 static void test_truncated_length_field(void **state)
 {
 	struct fixture *f = *state;
-	long rec = 4 + (long)SMBW_EVENT_BASE_LEN;
+	long rec = 4 + (long)SMBW_EVENT_TCP_LEN;
 	char err[256];
 	int status;
 
@@ -223,7 +223,7 @@ static void test_record_with_bad_abi_byte(void **state)
 	int status;
 
 	write_events(f, 3);
-	patch(f, RECFILE_HEADER_LEN + 4 + (long)SMBW_EVENT_BASE_LEN + 4, &bad, 2);
+	patch(f, RECFILE_HEADER_LEN + 4 + (long)SMBW_EVENT_TCP_LEN + 4, &bad, 2);
 	assert_int_equal(read_all(f, err, sizeof(err), &status), 1);
 	assert_int_equal(status, -1);
 	assert_non_null(strstr(err, "ABI 0"));
