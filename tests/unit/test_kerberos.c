@@ -436,6 +436,26 @@ static void test_windows_do_not_leak_between_upcalls(void **state)
 	assert_int_equal(f->sink.d[1].ev.krb.error, -1);
 }
 
+/* Facts from several CPUs come slightly out of order: the verdict does not change. */
+static void test_kerberos_facts_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+	const struct diagnosis *d;
+
+	mount_start(f, 1 * SEC);
+	feed(f, kdc_error(1 * SEC + 15 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
+	upcall_start(f, 1 * SEC + 10 * MS);
+	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_PREAUTH_REQUIRED, "krbtgt/SMBW.TEST@SMBW.TEST"));
+	feed(f, krb_msg(1 * SEC + 14 * MS, 12, false, 17));
+	feed(f, krb_msg(1 * SEC + 12 * MS, 10, false, 17));
+	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
+	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
+	d = only(f);
+	assert_string_equal(cause(d), "kerberos-spn-unknown");
+	assert_int_equal(d->ev.krb.as_requests, 1);
+	assert_int_equal(d->ev.krb.tgs_requests, 1);
+}
+
 /* The text the agent prints names the SPN and never a byte of the message. */
 static void test_outputs_name_the_spn(void **state)
 {
@@ -580,6 +600,7 @@ int main(void)
 		T(test_a_recording_without_kerberos_hooks_keeps_the_umbrella_cause),
 		T(test_client_account_errors_from_the_kdc),
 		T(test_windows_do_not_leak_between_upcalls),
+		T(test_kerberos_facts_out_of_order),
 		T(test_outputs_name_the_spn),
 		cmocka_unit_test(test_ticket_bytes_never_reach_a_recording),
 		cmocka_unit_test(test_decoder_refuses_every_truncation),

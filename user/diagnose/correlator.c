@@ -830,18 +830,8 @@ static void dispatch(struct correlator *c, const struct smbw_event *e)
 		on_key_expired(c, e);
 		break;
 	case EV_SMB_SPNEGO_UPCALL_DONE:
-		krb_log_feed(&c->krb, e);
-		on_spnego(c, e);
-		break;
 	case EV_SMB_KERBEROS_AUTH:
 		on_spnego(c, e);
-		break;
-	case EV_KRB_MESSAGE:
-	case EV_KRB_SOCK_ERROR:
-	case EV_PROC_EXEC:
-	case EV_PROC_EXIT:
-	case EV_SMB_SESSION_KRB_ERROR:
-		krb_log_feed(&c->krb, e);
 		break;
 	case EV_SMB_SIGNATURE_BAD:
 		on_signature_bad(c, e);
@@ -987,22 +977,46 @@ static void release_until(struct correlator *c, uint64_t limit, bool all)
 {
 	const struct smbw_event *e;
 
-	while ((e = reorder_peek(&c->held)) && (all || e->ts_ns <= limit)) {
+	while (c->held.n && (all || reorder_peek_ts(&c->held) <= limit)) {
+		e = reorder_peek(&c->held);
 		advance(c, e->ts_ns);
 		dispatch(c, e);
 		reorder_pop(&c->held);
 	}
 }
 
+/*
+ * Kerberos facts go to the Kerberos log as they come: it orders by timestamp
+ * itself, a failure reads it only when concluded (after the reorder window),
+ * and their KRB-ERROR bytes need not wait in the reorder ring.
+ */
+static bool kerberos_fact(const struct smbw_event *e)
+{
+	switch (e->type) {
+	case EV_KRB_MESSAGE:
+	case EV_KRB_SOCK_ERROR:
+	case EV_PROC_EXEC:
+	case EV_PROC_EXIT:
+	case EV_SMB_SESSION_KRB_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void correlator_feed(struct correlator *c, const struct smbw_event *e)
 {
 	c->stats.events++;
-	if (reorder_full(&c->held)) {
-		/* a burst beyond the buffer: the oldest cannot wait its full window */
-		c->stats.early_released++;
-		release_until(c, reorder_peek(&c->held)->ts_ns, false);
+	if (kerberos_fact(e) || e->type == EV_SMB_SPNEGO_UPCALL_DONE)
+		krb_log_feed(&c->krb, e);
+	if (!kerberos_fact(e)) {
+		if (reorder_full(&c->held)) {
+			/* a burst beyond the buffer: the oldest cannot wait its full window */
+			c->stats.early_released++;
+			release_until(c, reorder_peek_ts(&c->held), false);
+		}
+		reorder_push(&c->held, e);
 	}
-	reorder_push(&c->held, e);
 	if (e->ts_ns > c->high_ts)
 		c->high_ts = e->ts_ns;
 	if (c->high_ts > c->cfg.reorder_ns)

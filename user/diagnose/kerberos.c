@@ -104,17 +104,28 @@ static const struct krb_error_info *fact_error(const struct krb_log *l, const st
 
 /*
  * Which KRB-ERROR tells the cause: a significant one beats a routine one
- * (pre-authentication required, too big for UDP), a later one an earlier.
+ * (pre-authentication required, too big for UDP), a later one an earlier,
+ * and the server's (the last word of the exchange) the KDC's. Facts arrive
+ * from several CPUs, so "later" is by timestamp, not by position.
  */
-static void take_error(struct krb_evidence *k, const struct krb_error_info *ei,
-		       enum krb_source src)
+static void take_error(struct krb_evidence *k, uint64_t *error_ts, uint64_t ts,
+		       const struct krb_error_info *ei, enum krb_source src)
 {
 	bool routine = krb_error_is_routine(ei->code);
 
-	if (k->error >= 0 && routine && !krb_error_is_routine(k->error))
-		return;
-	if (k->source == KRB_FROM_SERVER && src == KRB_FROM_KDC)
-		return; /* the server's word is the last in the exchange */
+	if (k->error >= 0) {
+		bool had_routine = krb_error_is_routine(k->error);
+
+		if (k->source == KRB_FROM_SERVER && src == KRB_FROM_KDC)
+			return;
+		if (!(k->source == KRB_FROM_KDC && src == KRB_FROM_SERVER)) {
+			if (routine && !had_routine)
+				return;
+			if (routine == had_routine && ts < *error_ts)
+				return;
+		}
+	}
+	*error_ts = ts;
 	k->source = src;
 	k->error = ei->code;
 	k->stime = ei->stime;
@@ -123,7 +134,7 @@ static void take_error(struct krb_evidence *k, const struct krb_error_info *ei,
 	copy_str(k->e_text, sizeof(k->e_text), ei->e_text);
 }
 
-/* The upcall window starts after the upcall before this one (another mount's). */
+/* The upcall window starts at the end of the latest upcall before this one (another mount's). */
 static uint64_t window_start(const struct krb_log *l, uint64_t upcall_ts, uint64_t until_ts)
 {
 	uint64_t end = upcall_ts ? upcall_ts : until_ts;
@@ -133,19 +144,24 @@ static uint64_t window_start(const struct krb_log *l, uint64_t upcall_ts, uint64
 		const struct krb_fact *f = fact_at(l, b);
 
 		if (f->kind == KF_UPCALL_DONE && f->ts < end && f->ts > start)
-			return f->ts;
+			start = f->ts;
 	}
 	return start;
 }
 
+struct window_scan {
+	uint64_t error_ts;
+	bool request_key;
+};
+
 static void count_fact(const struct krb_log *l, const struct krb_fact *f, uint64_t conn_id,
-		       bool in_upcall, struct krb_evidence *k, bool *request_key)
+		       bool in_upcall, struct krb_evidence *k, struct window_scan *w)
 {
 	const struct krb_error_info *ei = fact_error(l, f);
 
 	if (f->kind == KF_SERVER_ERROR) {
 		if (f->conn_id == conn_id && ei)
-			take_error(k, ei, KRB_FROM_SERVER);
+			take_error(k, &w->error_ts, f->ts, ei, KRB_FROM_SERVER);
 		return;
 	}
 	if (!in_upcall)
@@ -168,7 +184,7 @@ static void count_fact(const struct krb_log *l, const struct krb_fact *f, uint64
 		k->replies++;
 		k->errors++;
 		if (ei)
-			take_error(k, ei, KRB_FROM_KDC);
+			take_error(k, &w->error_ts, f->ts, ei, KRB_FROM_KDC);
 		break;
 	case KF_SOCK_ERROR:
 		k->sock_error = f->rc;
@@ -181,7 +197,7 @@ static void count_fact(const struct krb_log *l, const struct krb_fact *f, uint64
 		if (f->which == 1)
 			k->upcall = UPCALL_RAN;
 		else
-			*request_key = true;
+			w->request_key = true;
 		break;
 	case KF_EXIT:
 		if (f->which == 1)
@@ -197,22 +213,21 @@ void krb_log_evidence(const struct krb_log *l, uint64_t conn_id, uint64_t upcall
 {
 	uint64_t start = window_start(l, upcall_ts, until_ts);
 	uint64_t upcall_end = upcall_ts ? upcall_ts : until_ts;
-	bool request_key = false;
+	struct window_scan w = { 0 };
 
 	memset(out, 0, sizeof(*out));
 	out->seen = true;
 	out->error = -1;
 	out->upcall_exit = -1;
-	/* oldest first: "later" in take_error means later in time */
 	for (unsigned int b = l->count; b-- > 0;) {
 		const struct krb_fact *f = fact_at(l, b);
 
 		if (f->ts <= start || f->ts > until_ts)
 			continue;
-		count_fact(l, f, conn_id, f->ts <= upcall_end, out, &request_key);
+		count_fact(l, f, conn_id, f->ts <= upcall_end, out, &w);
 	}
 	if (out->upcall != UPCALL_RAN && watched && upcall_ts)
-		out->upcall = request_key ? UPCALL_NO_RULE : UPCALL_NOT_RUN;
+		out->upcall = w.request_key ? UPCALL_NO_RULE : UPCALL_NOT_RUN;
 	if (out->as_requests + out->tgs_requests && !out->replies)
 		out->failure = out->sock_error ? KDC_UNREACHABLE : KDC_SILENT;
 	else if (!out->replies && out->sock_error)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ int reorder_init(struct reorder *r, size_t max_cap)
 	r->ring = calloc(r->cap, sizeof(*r->ring));
 	r->head = r->n = 0;
 	r->reordered = 0;
+	memset(&r->out, 0, sizeof(r->out));
 	return r->ring ? 0 : -ENOMEM;
 }
 
@@ -22,7 +24,7 @@ int reorder_init(struct reorder *r, size_t max_cap)
 static int grow(struct reorder *r)
 {
 	size_t cap = r->cap * 2 > r->max_cap ? r->max_cap : r->cap * 2;
-	struct smbw_event *ring = malloc(cap * sizeof(*ring));
+	struct held_event *ring = malloc(cap * sizeof(*ring));
 	size_t first;
 
 	if (!ring)
@@ -57,19 +59,41 @@ static inline size_t at(const struct reorder *r, size_t k)
 	return i < r->cap ? i : i - r->cap;
 }
 
+static inline uint64_t slot_ts(const struct held_event *h)
+{
+	uint64_t ts;
+
+	memcpy(&ts, h->b + offsetof(struct smbw_event, ts_ns), sizeof(ts));
+	return ts;
+}
+
 void reorder_push(struct reorder *r, const struct smbw_event *e)
 {
 	size_t k = r->n;
 
 	/* walk back from the tail past newer events, moving each up by one */
-	while (k > 0 && r->ring[at(r, k - 1)].ts_ns > e->ts_ns) {
+	while (k > 0 && slot_ts(&r->ring[at(r, k - 1)]) > e->ts_ns) {
 		r->ring[at(r, k)] = r->ring[at(r, k - 1)];
 		k--;
 	}
 	if (k != r->n)
 		r->reordered++;
-	r->ring[at(r, k)] = *e;
+	memcpy(r->ring[at(r, k)].b, e, sizeof(r->ring[0].b));
 	r->n++;
+}
+
+uint64_t reorder_peek_ts(const struct reorder *r)
+{
+	return r->n ? slot_ts(&r->ring[r->head]) : UINT64_MAX;
+}
+
+const struct smbw_event *reorder_peek(struct reorder *r)
+{
+	if (!r->n)
+		return NULL;
+	memcpy(&r->out, r->ring[r->head].b, sizeof(r->ring[0].b));
+	r->out.krb_len = 0; /* the bytes were not kept */
+	return &r->out;
 }
 
 void reorder_pop(struct reorder *r)

@@ -13,8 +13,17 @@
 
 #include "smbwatch_event.h"
 
+/*
+ * A held event: its bytes up to .krb. Kerberos bytes never wait here (the
+ * correlator takes KRB-ERRORs at intake), so a slot is half an event's size.
+ */
+struct held_event {
+	unsigned char b[SMBW_EVENT_BASE_LEN];
+};
+
 struct reorder {
-	struct smbw_event *ring;
+	struct held_event *ring;
+	struct smbw_event out; /* reorder_peek's copy of the oldest (.krb stays zero) */
 	size_t cap, head, n; /* head: the oldest held event */
 	size_t max_cap;      /* the ring grows to this on bursts, from a few pages */
 	uint64_t reordered;  /* events that arrived after a newer one */
@@ -24,13 +33,15 @@ int reorder_init(struct reorder *r, size_t max_cap);
 void reorder_free(struct reorder *r);
 /* Full at its largest size (it grows first while it can). */
 bool reorder_full(struct reorder *r);
-/* Insert in timestamp order (equal timestamps keep their arrival order). Not when full. */
+/*
+ * Insert in timestamp order (equal timestamps keep their arrival order). Not
+ * when full. What follows .krb_len is not kept.
+ */
 void reorder_push(struct reorder *r, const struct smbw_event *e);
-/* The oldest held event, or NULL. */
-static inline const struct smbw_event *reorder_peek(const struct reorder *r)
-{
-	return r->n ? &r->ring[r->head] : NULL;
-}
+/* The oldest held event's timestamp; UINT64_MAX when none is held. */
+uint64_t reorder_peek_ts(const struct reorder *r);
+/* The oldest held event (valid until the next call), or NULL. */
+const struct smbw_event *reorder_peek(struct reorder *r);
 void reorder_pop(struct reorder *r);
 
 #endif
