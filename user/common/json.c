@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 void json_begin(struct json *j, struct strbuf *sb)
 {
@@ -24,66 +25,77 @@ static void json_key(struct json *j, const char *key)
 	sb_puts(j->sb, "\":");
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
+static const char hexdigits[] = "0123456789abcdef";
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
+/*
+ * Control characters (C0, DEL, C1) and the characters that reorder or end a
+ * line for a reader (U+2028, bidi controls) leave as \uXXXX escapes: the same
+ * code point for a JSON decoder, and nothing a terminal acts on when a line
+ * is printed as it is.
+ */
+static bool needs_escape(uint32_t cp)
+{
+	return utf8_is_control(cp) || utf8_is_format_hazard(cp);
 }
 
-void json_escape(struct strbuf *sb, const char *str, size_t n)
+bool json_escape(struct strbuf *sb, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, seq;
+	size_t i = 0, len, bad;
+	bool valid = true;
+	uint32_t cp;
 
 	while (i < n) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\') {
-			sb_putc(sb, '\\');
-			sb_putc(sb, (char)c);
-		} else if (c == '\n') {
-			sb_puts(sb, "\\n");
-		} else if (c == '\t') {
-			sb_puts(sb, "\\t");
-		} else if (c == '\r') {
-			sb_puts(sb, "\\r");
-		} else if (c < 0x20 || c == 0x7f) {
-			sb_printf(sb, "\\u%04x", c);
-		} else if (c < 0x80) {
-			sb_putc(sb, (char)c);
-		} else if ((seq = utf8_seq_len(s + i, n - i))) {
-			sb_write(sb, str + i, seq);
-			i += seq;
+		len = utf8_next(s + i, n - i, &cp, &bad);
+		if (!len) {
+			sb_puts(sb, "\xef\xbf\xbd"); /* U+FFFD REPLACEMENT CHARACTER */
+			i += bad;
+			valid = false;
 			continue;
-		} else {
-			/* not UTF-8: keep the byte visible without breaking the line */
-			sb_printf(sb, "\\u%04x", c);
 		}
-		i++;
+		if (cp == '"' || cp == '\\') {
+			sb_putc(sb, '\\');
+			sb_putc(sb, (char)cp);
+		} else if (cp == '\n') {
+			sb_puts(sb, "\\n");
+		} else if (cp == '\t') {
+			sb_puts(sb, "\\t");
+		} else if (cp == '\r') {
+			sb_puts(sb, "\\r");
+		} else if (needs_escape(cp)) {
+			sb_printf(sb, "\\u%04x", cp);
+		} else {
+			sb_write(sb, str + i, len);
+		}
+		i += len;
+	}
+	return valid;
+}
+
+static void json_hex_bytes(struct strbuf *sb, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sb_putc(sb, hexdigits[(unsigned char)s[i] >> 4]);
+		sb_putc(sb, hexdigits[(unsigned char)s[i] & 0xf]);
 	}
 }
 
 void json_strn(struct json *j, const char *key, const char *val, size_t max)
 {
+	size_t n = strnlen(val, max);
+	bool valid;
+
 	json_key(j, key);
 	sb_putc(j->sb, '"');
-	json_escape(j->sb, val, strnlen(val, max));
+	valid = json_escape(j->sb, val, n);
 	sb_putc(j->sb, '"');
+	if (valid)
+		return;
+	/* the exact bytes beside the readable text: nothing is lost to U+FFFD */
+	sb_printf(j->sb, ",\"%s_hex\":\"", key);
+	json_hex_bytes(j->sb, val, n);
+	sb_putc(j->sb, '"');
+	j->fields++;
 }
 
 void json_str(struct json *j, const char *key, const char *val)

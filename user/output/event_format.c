@@ -7,6 +7,7 @@
 #include "event_format.h"
 #include "json.h"
 #include "krb_error.h"
+#include "textesc.h"
 #include "utf16.h"
 
 void format_ip(struct strbuf *sb, const struct smbw_addr *a)
@@ -253,22 +254,33 @@ void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t of
 	sb_free(&t);
 }
 
-/* Names from the kernel may hold control bytes: never let them reach a terminal raw. */
+/*
+ * Names from the kernel and the network may hold any byte: none reaches a
+ * terminal or the journal raw (textesc.h: controls, C1 included, and bytes
+ * that are not UTF-8 become \xNN), and none passes for another field: a name
+ * with a space, '=' or '"' is quoted, its own quotes written \x22.
+ */
 static void text_name(struct strbuf *sb, const char *key, const char *s, size_t max)
 {
-	size_t n = strnlen(s, max);
+	size_t n = strnlen(s, max), start = 0;
 
 	if (!n)
 		return;
 	sb_printf(sb, " %s=", key);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			sb_printf(sb, "\\x%02x", c);
-		else
-			sb_putc(sb, (char)c);
+	if (!memchr(s, ' ', n) && !memchr(s, '=', n) && !memchr(s, '"', n)) {
+		text_escape(sb, s, n);
+		return;
 	}
+	sb_putc(sb, '"');
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '"')
+			continue;
+		text_escape(sb, s + start, i - start);
+		if (i < n)
+			sb_puts(sb, "\\x22");
+		start = i + 1;
+	}
+	sb_putc(sb, '"');
 }
 
 static void text_tcp(struct strbuf *sb, const struct smbw_event *e)
