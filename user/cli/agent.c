@@ -281,6 +281,11 @@ static int live_setup(struct live *lv, const struct options *o)
 		fail("out of memory");
 		return -ENOMEM;
 	}
+	if (pipeline_map_kernel_addresses(&lv->pipe)) {
+		fail("no random bytes for the ids that stand for kernel addresses (getrandom and "
+		     "/dev/urandom failed): refusing to print or record kernel addresses");
+		return -EIO;
+	}
 	if (o->record_path) {
 		if (rec_writer_open(&lv->rec, o->record_path, offset, err, sizeof(err))) {
 			fail("%s", err);

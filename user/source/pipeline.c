@@ -59,6 +59,8 @@ int pipeline_feed(struct pipeline *p, const void *data, size_t size)
 
 	if (!record_valid(p, data, size, &e))
 		return 0;
+	if (p->map_kaddr)
+		kaddr_ids_apply(&p->kaddr, &e);
 	p->events++;
 	if (p->rec && rec_writer_put(p->rec, &e)) {
 		p->record_errors++;
@@ -69,6 +71,14 @@ int pipeline_feed(struct pipeline *p, const void *data, size_t size)
 	if (p->corr)
 		correlator_feed(p->corr, &e);
 	return 0;
+}
+
+int pipeline_map_kernel_addresses(struct pipeline *p)
+{
+	int err = kaddr_ids_init(&p->kaddr);
+
+	p->map_kaddr = !err;
+	return err;
 }
 
 static void on_folded(void *ctx, const struct diagnosis *d)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fold.h"
+#include "kaddr.h"
 #include "output.h"
 #include "portset.h"
 #include "recfile.h"
@@ -26,6 +27,8 @@ struct pipeline {
 	struct rec_writer *rec;     /* NULL unless --record */
 	struct correlator *corr;    /* NULL: no diagnoses (raw events only) */
 	struct fold fold;           /* after classification, before output */
+	bool map_kaddr;             /* live: kernel addresses become per-run ids (kaddr.h) */
+	struct kaddr_ids kaddr;
 	uint64_t events;
 	uint64_t malformed;         /* wrong size or ABI: counted, reported, skipped */
 	uint64_t unknown;           /* event types this version does not know */
@@ -35,6 +38,12 @@ struct pipeline {
 /* ports: the watched ports (NULL: the defaults), as the kernel side was told. */
 int pipeline_init(struct pipeline *p, struct output *out, bool show_events,
 		  const struct portset *ports);
+/*
+ * For the ring buffer's records, never a replay's: from now on .sock and
+ * .server are per-run ids, before anything records, shows or correlates
+ * them. 0, or -errno when no random key could be had (then nothing is fed).
+ */
+int pipeline_map_kernel_addresses(struct pipeline *p);
 /* Returns 0, or -EIO when recording failed (the caller stops: nothing is lost silently). */
 int pipeline_feed(struct pipeline *p, const void *data, size_t size);
 /* Let time-based conclusions (no reply, expiry) happen with no new event. */
