@@ -229,6 +229,39 @@ static void test_record_with_bad_abi_byte(void **state)
 	assert_non_null(strstr(err, "ABI 0"));
 }
 
+/*
+ * A record longer than the struct (a newer ABI's, or damage) whose Kerberos
+ * length is more than the struct's .krb holds: the reader copies only the
+ * struct, so it must refuse the length rather than hand out a record whose
+ * krb_len points past its end (found by tests/fuzz/fuzz_recfile).
+ */
+static void test_kerberos_length_beyond_the_struct_is_corruption(void **state)
+{
+	struct fixture *f = *state;
+	static unsigned char rec[4 + RECFILE_MAX_RECORD];
+	struct smbw_event e = event(0);
+	uint32_t len = RECFILE_MAX_RECORD;
+	uint16_t krb_len = SMBW_KRB_LEN + 88; /* within the record's bytes, beyond .krb */
+	struct rec_reader r;
+	char err[256];
+	FILE *fp;
+
+	assert_true(krb_len <= len - SMBW_EVENT_BASE_LEN);
+	write_events(f, 1);
+	e.type = EV_KRB_MESSAGE;
+	e.krb_len = krb_len;
+	memcpy(rec, &len, 4);
+	memcpy(rec + 4, &e, sizeof(e));
+	fp = fopen(f->path, "ab");
+	fwrite(rec, 1, sizeof(rec), fp);
+	fclose(fp);
+	assert_int_equal(rec_reader_open(&r, f->path, err, sizeof(err)), 0);
+	assert_int_equal(rec_reader_next(&r, &e, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader_next(&r, &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "Kerberos bytes"));
+	rec_reader_close(&r);
+}
+
 static void test_missing_file(void **state)
 {
 	struct rec_reader r;
@@ -251,6 +284,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_future_version_is_refused_clearly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_header_and_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_with_bad_abi_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kerberos_length_beyond_the_struct_is_corruption,
+						setup, teardown),
 		cmocka_unit_test(test_missing_file),
 	};
 

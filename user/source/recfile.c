@@ -152,7 +152,7 @@ bad:
 int rec_reader_next(struct rec_reader *r, struct smbw_event *e, char *err, size_t n)
 {
 	unsigned char lenbuf[4], payload[RECFILE_MAX_RECORD];
-	size_t got;
+	size_t got, have;
 	uint32_t len;
 
 	got = fread(lenbuf, 1, 4, r->f);
@@ -175,14 +175,16 @@ int rec_reader_next(struct rec_reader *r, struct smbw_event *e, char *err, size_
 			 (unsigned long long)r->offset, len);
 		return -1;
 	}
+	have = len < sizeof(*e) ? len : sizeof(*e); /* a longer record's tail is not read */
 	memset(e, 0, sizeof(*e));
-	memcpy(e, payload, len < sizeof(*e) ? len : sizeof(*e));
+	memcpy(e, payload, have);
 	if (e->abi == 0 || e->abi > r->abi) {
 		snprintf(err, n, "%s: corrupt record at offset %llu (ABI %u in a file of ABI %u)",
 			 r->path, (unsigned long long)r->offset, e->abi, r->abi);
 		return -1;
 	}
-	if (e->krb_len > (len > SMBW_EVENT_BASE_LEN ? len - SMBW_EVENT_BASE_LEN : 0)) {
+	/* the Kerberos bytes must be among those copied: never a krb_len past .krb */
+	if (e->krb_len > (have > SMBW_EVENT_BASE_LEN ? have - SMBW_EVENT_BASE_LEN : 0)) {
 		snprintf(err, n, "%s: corrupt record at offset %llu (%u Kerberos bytes in a "
 			 "%u-byte record)", r->path, (unsigned long long)r->offset, e->krb_len, len);
 		return -1;
