@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
@@ -227,6 +228,20 @@ static void test_names_of_unknown_values(void **state)
 			assert_string_not_equal(event_type_name((uint16_t)t), "unknown");
 }
 
+/* rc comes from a record: any int, INT_MIN too (tests/fuzz/fuzz_pipeline found -INT_MIN) */
+static void test_errno_names_of_any_rc(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(errno_name(-13, buf, sizeof(buf)), "EACCES");
+	assert_string_equal(errno_name(13, buf, sizeof(buf)), "EACCES");
+	assert_string_equal(errno_name(0, buf, sizeof(buf)), "");
+	assert_string_equal(errno_name(-4000, buf, sizeof(buf)), "E4000");
+	assert_string_equal(errno_name(INT_MIN, buf, sizeof(buf)), "E2147483648");
+	assert_string_equal(errno_name(INT_MAX, buf, sizeof(buf)), "E2147483647");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_server_released_json),
 		cmocka_unit_test(test_nbss_refusal_names),
 		cmocka_unit_test(test_names_of_unknown_values),
+		cmocka_unit_test(test_errno_names_of_any_rc),
 		cmocka_unit_test(test_utf16_names),
 	};
 

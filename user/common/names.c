@@ -5,6 +5,7 @@
  * kind, here and nowhere else, so that text, JSON and the journal agree.
  */
 #include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,15 +117,17 @@ const char *dialect_name(uint16_t dialect)
 
 const char *errno_name(int rc, char *buf, size_t n)
 {
-	int e = rc < 0 ? -rc : rc;
-	const char *name;
+	/* unsigned: rc comes from a record, and -INT_MIN is no int */
+	unsigned int e = rc < 0 ? 0u - (unsigned int)rc : (unsigned int)rc;
+	const char *name = NULL;
 
 	if (!e)
 		return "";
-	name = strerrorname_np(e);
+	if (e <= INT_MAX)
+		name = strerrorname_np((int)e);
 	if (name)
 		return name;
-	snprintf(buf, n, "E%d", e);
+	snprintf(buf, n, "E%u", e);
 	return buf;
 }
 
