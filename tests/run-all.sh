@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite, as README.md and .ci/run call it (make check):
 #   0. the runner's self-test: a crash, a sanitizer abort or a short TAP plan is a FAIL
-#   1. unit tests (cmocka), also built with ASan and UBSan
+#   1. unit tests (cmocka), also built with ASan and UBSan; the libFuzzer targets, FUZZ_SECONDS
+#      (10) each
 #   2. live BPF tests on the running kernel (root)
 #   3. VM end-to-end tests with real cifs.ko and Samba (scripts/vmtest.sh), the soak's short pass
 # Prints one line per test and closes with "N passed, N failed".
@@ -47,6 +48,8 @@ if [ -d build-san/tests ]; then
 			t_tap "san.${t##*/}" "$t"
 	done
 fi
+echo "== fuzzing with libFuzzer, ${FUZZ_SECONDS:-10} s a target"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} tests/fuzz/run.sh
 for t in tests/unit/*.sh; do
 	[ -x "$t" ] && { echo "== $t"; "$t"; }
 done
