@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* After the reference implementation (CC0), for any length, little-endian. */
+#include <endian.h>
 #include <string.h>
 
 #include "siphash.h"
@@ -11,11 +12,10 @@ static uint64_t rotl(uint64_t x, int b)
 
 static uint64_t le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 #define SIPROUND                                                                         \
