@@ -529,6 +529,12 @@ static struct smb_conn *event_conn(struct correlator *c, const struct smbw_event
 	return k;
 }
 
+/* The Kerberos upcall failed: no SESSION_SETUP went out, so no status can come back. */
+static bool upcall_failed(const struct smb_conn *k)
+{
+	return k && k->spnego_seen && k->spnego_rc < 0;
+}
+
 static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum phase phase)
 {
 	struct smb_conn *k = event_conn(c, e);
@@ -563,8 +569,6 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 	base_diagnosis(&d, e, phase);
 	if (take_note(c, NOTE_STATUS, e, e->command, &n))
 		apply_status_note(&d, &n);
-	else if (!transport_error(e->rc))
-		add_lacked(&d.ev, "NT status (smb3_cmd_err)"); /* a reply came, its status did not */
 	if (k) {
 		fill_from_conn(&d, k);
 		conn_evidence(c, k, &d);
@@ -574,6 +578,8 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 		if (phase == PHASE_SESSION_SETUP)
 			k->sent.seen = false;
 	}
+	if (!d.nt_status && !transport_error(e->rc) && !upcall_failed(k))
+		add_lacked(&d.ev, "NT status (smb3_cmd_err)"); /* a reply came, its status did not */
 	conclude(c, &d);
 }
 

@@ -41,6 +41,7 @@ struct krb_evidence {
 	enum upcall_state upcall;
 	int32_t upcall_exit;       /* cifs.upcall's wait status; -1 unknown */
 	enum krb_source source;    /* where the error below came from */
+	uint32_t server_status;    /* the NT status of the server's answer that held it */
 	int32_t error;             /* the KRB-ERROR that tells the cause; -1 none */
 	int64_t stime;             /* its sender's clock (s); 0 unknown */
 	char principal[128];       /* the server principal it names (the SPN asked for) */

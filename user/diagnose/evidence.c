@@ -128,6 +128,11 @@ void kerberos_evidence(struct correlator *c, const struct smb_conn *k, struct di
 	krb_log_evidence(&c->krb, k->conn_id, k->spnego_seen ? k->spnego_ts : 0, d->ts_ns,
 			 k->krb_watched, kr);
 	kdc_evidence(c, d);
+	/* MORE_PROCESSING_REQUIRED is no failure in a status note; with the server's KRB-ERROR it is */
+	if (kr->source == KRB_FROM_SERVER && !d->nt_status && kr->server_status) {
+		d->nt_status = kr->server_status;
+		d->ev.status_seen = true;
+	}
 	/* a KDC that only reset its TCP port: the UDP side may have been silent */
 	if (d->ev.kdc_resets && !kr->replies &&
 	    (kr->failure == KDC_SILENT || kr->failure == KDC_ANSWERED))

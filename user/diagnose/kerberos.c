@@ -32,6 +32,7 @@ static struct krb_fact *fact_add(struct krb_log *l, const struct smbw_event *e, 
 	f->msg = e->krb_type;
 	f->which = (uint8_t)e->reason;
 	f->conn_id = e->conn_id;
+	f->status = e->nt_status;
 	return f;
 }
 
@@ -160,8 +161,10 @@ static void count_fact(const struct krb_log *l, const struct krb_fact *f, uint64
 	const struct krb_error_info *ei = fact_error(l, f);
 
 	if (f->kind == KF_SERVER_ERROR) {
-		if (f->conn_id == conn_id && ei)
+		if (f->conn_id == conn_id && ei) {
 			take_error(k, &w->error_ts, f->ts, ei, KRB_FROM_SERVER);
+			k->server_status = f->status;
+		}
 		return;
 	}
 	if (!in_upcall)

@@ -39,6 +39,7 @@ struct krb_fact {
 	uint64_t conn_id; /* KF_SERVER_ERROR, KF_UPCALL_DONE */
 	struct smbw_addr kdc;
 	int32_t rc;       /* socket error, exit status, upcall rc */
+	uint32_t status;  /* KF_SERVER_ERROR: the response's NT status */
 	uint8_t kind;     /* enum krb_fact_kind */
 	uint8_t msg;      /* [APPLICATION n] */
 	uint8_t proto;

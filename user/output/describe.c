@@ -81,8 +81,16 @@ bool krb_skew(const struct diagnosis *d, int64_t offset_ns, int64_t *skew_s)
 	return true;
 }
 
+/* The server's KRB-ERROR time is within a minute of this host's clock at the failure. */
+static bool server_clock_agrees(const struct diagnosis *d, int64_t offset_ns)
+{
+	int64_t skew;
+
+	return krb_skew(d, offset_ns, &skew) && skew > -60 && skew < 60;
+}
+
 /* What the Kerberos evidence adds to the one-line message. */
-static void krb_detail(struct strbuf *sb, const struct diagnosis *d)
+static void krb_detail(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns)
 {
 	const struct krb_evidence *k = &d->ev.krb;
 	char nbuf[24];
@@ -96,6 +104,9 @@ static void krb_detail(struct strbuf *sb, const struct diagnosis *d)
 			sb_puts(sb, " for ");
 			quoted(sb, k->principal);
 		}
+		if (d->cause == CAUSE_KERBEROS_CLOCK_SKEW && k->source == KRB_FROM_SERVER &&
+		    server_clock_agrees(d, offset_ns))
+			sb_puts(sb, " (the server's clock agrees with this host's: check the KDC's)");
 	} else if (k->failure != KDC_ANSWERED) {
 		sb_puts(sb, "; KDC ");
 		if (k->kdc.family)
@@ -113,7 +124,7 @@ static void krb_detail(struct strbuf *sb, const struct diagnosis *d)
 	}
 }
 
-void describe_message(struct strbuf *sb, const struct diagnosis *d)
+void describe_message(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns)
 {
 	const char *status = ntstatus_name(d->nt_status);
 	char ebuf[16];
@@ -137,7 +148,7 @@ void describe_message(struct strbuf *sb, const struct diagnosis *d)
 	if (d->rc)
 		sb_printf(sb, "%s %s (%d)", d->nt_status ? "," : "", errno_name(d->rc, ebuf, sizeof(ebuf)),
 			  d->rc);
-	krb_detail(sb, d);
+	krb_detail(sb, d, offset_ns);
 	if (d->ipc)
 		sb_puts(sb, " [IPC$: does not fail the mount]");
 	if (d->repeat)

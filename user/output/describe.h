@@ -7,8 +7,11 @@
 #include "names.h"
 #include "strbuf.h"
 
-/* "bad-credentials: session setup as 'alice' on fs1 (10.0.0.5:445) failed: ..." */
-void describe_message(struct strbuf *sb, const struct diagnosis *d);
+/*
+ * "bad-credentials: session setup as 'alice' on fs1 (10.0.0.5:445) failed: ..."
+ * offset_ns: realtime minus monotonic, to compare a Kerberos error's clock.
+ */
+void describe_message(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns);
 /*
  * The Kerberos error sender's clock minus this host's at the failure, in
  * seconds (offset_ns: realtime minus monotonic); false when not known.

@@ -53,8 +53,8 @@ static void krb_fields(struct krb_fields *f, const struct diagnosis *d, int64_t 
 	if (!k->seen)
 		return;
 	snprintf(f->upcall, sizeof(f->upcall), "%s", upcall_state_name(k->upcall));
-	if (k->upcall_exit >= 0)
-		snprintf(f->upcall_exit, sizeof(f->upcall_exit), "%d", k->upcall_exit);
+	if (k->upcall_exit >= 0 && !(k->upcall_exit & 0x7f))
+		snprintf(f->upcall_exit, sizeof(f->upcall_exit), "%d", k->upcall_exit >> 8);
 	if (k->error >= 0) {
 		snprintf(f->error, sizeof(f->error), "%d", k->error);
 		snprintf(f->error_name, sizeof(f->error_name), "%s",
@@ -80,7 +80,7 @@ int journal_diagnosis(const struct diagnosis *d, int64_t offset_ns)
 	int prio = d->ipc ? 5 : ci->priority, r;
 
 	sb_init(&msg);
-	describe_message(&msg, d);
+	describe_message(&msg, d, offset_ns);
 	addr_text(addr, sizeof(addr), &d->server_addr);
 	krb_fields(&kf, d, offset_ns);
 	r = sd_journal_send("MESSAGE=%s", sb_str(&msg), "PRIORITY=%d", prio,

@@ -75,8 +75,10 @@ static void text_krb(struct strbuf *sb, const struct diagnosis *d, int64_t offse
 	if (!k->seen)
 		return;
 	sb_printf(sb, "\n    kerberos: upcall %s", upcall_state_name(k->upcall));
-	if (k->upcall_exit >= 0)
-		sb_printf(sb, " (exit status %d)", k->upcall_exit);
+	if (k->upcall_exit >= 0 && (k->upcall_exit & 0x7f))
+		sb_printf(sb, " (killed by signal %d)", k->upcall_exit & 0x7f);
+	else if (k->upcall_exit >= 0)
+		sb_printf(sb, " (exit code %d)", k->upcall_exit >> 8);
 	sb_printf(sb, ", KDC requests %u AS + %u TGS, replies %u, service tickets %u",
 		  k->as_requests, k->tgs_requests, k->replies, k->tickets_issued);
 	if (k->kdc.family) {
@@ -149,7 +151,7 @@ static void text_diagnosis(struct output *o, const struct diagnosis *d)
 	if (o->color)
 		sb_puts(&o->line, "\033[0m");
 	sb_putc(&o->line, ' ');
-	describe_message(&o->line, d);
+	describe_message(&o->line, d, o->realtime_offset_ns);
 	if (o->verbose)
 		text_details(&o->line, d, o->realtime_offset_ns);
 }
@@ -168,8 +170,10 @@ static void json_krb(struct json *j, const struct diagnosis *d, int64_t offset_n
 	sb_puts(j->sb, j->fields++ ? ",\"kerberos\":" : "\"kerberos\":");
 	json_begin(&o, j->sb);
 	json_str(&o, "upcall", upcall_state_name(k->upcall));
-	if (k->upcall_exit >= 0)
-		json_int(&o, "upcall_exit", k->upcall_exit);
+	if (k->upcall_exit >= 0 && (k->upcall_exit & 0x7f))
+		json_int(&o, "upcall_signal", k->upcall_exit & 0x7f);
+	else if (k->upcall_exit >= 0)
+		json_int(&o, "upcall_exit", k->upcall_exit >> 8);
 	if (k->error >= 0) {
 		json_int(&o, "kdc_error", k->error);
 		json_str(&o, "kdc_error_name", krb_error_name(k->error, nbuf, sizeof(nbuf)));
@@ -267,7 +271,7 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 	json_str(&j, "phase", phase_name(d->phase));
 	json_str(&j, "severity", priority_name(diagnosis_priority(d)));
 	sb_reset(&tmp);
-	describe_message(&tmp, d);
+	describe_message(&tmp, d, offset_ns);
 	json_str(&j, "message", sb_str(&tmp));
 	json_strn(&j, "server", d->server, sizeof(d->server));
 	sb_reset(&tmp);
