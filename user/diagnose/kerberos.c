@@ -33,6 +33,7 @@ static struct krb_fact *fact_add(struct krb_log *l, const struct smbw_event *e, 
 	f->which = (uint8_t)e->reason;
 	f->conn_id = e->conn_id;
 	f->status = e->nt_status;
+	f->pid = e->pid;
 	return f;
 }
 
@@ -152,6 +153,7 @@ static uint64_t window_start(const struct krb_log *l, uint64_t upcall_ts, uint64
 
 struct window_scan {
 	uint64_t error_ts;
+	uint32_t upcall_pid; /* the cifs.upcall exec'd (its helper children exit too) */
 	bool request_key;
 };
 
@@ -197,13 +199,15 @@ static void count_fact(const struct krb_log *l, const struct krb_fact *f, uint64
 		}
 		break;
 	case KF_EXEC:
-		if (f->which == 1)
+		if (f->which == 1) {
 			k->upcall = UPCALL_RAN;
-		else
+			w->upcall_pid = f->pid;
+		} else {
 			w->request_key = true;
+		}
 		break;
 	case KF_EXIT:
-		if (f->which == 1)
+		if (f->which == 1 && (!w->upcall_pid || f->pid == w->upcall_pid))
 			k->upcall_exit = f->rc;
 		break;
 	default:

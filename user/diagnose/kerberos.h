@@ -40,6 +40,7 @@ struct krb_fact {
 	struct smbw_addr kdc;
 	int32_t rc;       /* socket error, exit status, upcall rc */
 	uint32_t status;  /* KF_SERVER_ERROR: the response's NT status */
+	uint32_t pid;     /* KF_EXEC, KF_EXIT */
 	uint8_t kind;     /* enum krb_fact_kind */
 	uint8_t msg;      /* [APPLICATION n] */
 	uint8_t proto;

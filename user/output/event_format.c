@@ -372,8 +372,10 @@ static void text_krb(struct strbuf *sb, const struct smbw_event *e)
 {
 	if (e->type == EV_PROC_EXEC || e->type == EV_PROC_EXIT) {
 		sb_printf(sb, " ppid=%u", e->ppid);
-		if (e->type == EV_PROC_EXIT)
-			sb_printf(sb, " status=%d", e->rc);
+		if (e->type == EV_PROC_EXIT && (e->rc & 0x7f))
+			sb_printf(sb, " signal=%d", e->rc & 0x7f);
+		else if (e->type == EV_PROC_EXIT)
+			sb_printf(sb, " exit=%d", (e->rc >> 8) & 0xff);
 		return;
 	}
 	sb_putc(sb, ' ');
