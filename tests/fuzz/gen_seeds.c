@@ -229,11 +229,16 @@ static void krb_seeds(void)
 		int32_t code;
 		const char *server;
 	} errs[] = {
-		{ 7, "cifs/alias@EXAMPLE.TEST" },   { 37, "cifs/fs1.example.test@EXAMPLE.TEST" },
-		{ 25, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" }, { 6, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" },
-		{ 24, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" }, { 41, "cifs/fs1@EXAMPLE.TEST" },
-		{ 33, "cifs/fs1@EXAMPLE.TEST" },    { 68, "krbtgt/OTHER@EXAMPLE.TEST" },
-		{ 52, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" }, { 18, "a/b/c/d@R" },
+		{ 7, "cifs/alias@EXAMPLE.TEST" },
+		{ 37, "cifs/fs1.example.test@EXAMPLE.TEST" },
+		{ 25, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" },
+		{ 6, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" },
+		{ 24, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" },
+		{ 41, "cifs/fs1@EXAMPLE.TEST" },
+		{ 33, "cifs/fs1@EXAMPLE.TEST" },
+		{ 68, "krbtgt/OTHER@EXAMPLE.TEST" },
+		{ 52, "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST" },
+		{ 18, "a/b/c/d@R" },
 	};
 	uint8_t buf[SMBW_KRB_LEN];
 	char nm[32];

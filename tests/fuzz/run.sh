@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs each libFuzzer target of build-fuzz/fuzz/ for FUZZ_SECONDS (default 60) on its corpus
 # (build-fuzz/corpus/TARGET, grown run after run), its seeds (build-fuzz/fuzz/seeds/TARGET) and
-# the inputs that once crashed it (tests/fuzz/regress/TARGET, run first every time), then prints what it did: runs, exec/s, coverage (cov: edges, ft: features), corpus size.
+# the inputs that once crashed it (tests/fuzz/regress/TARGET, run every time), then prints what
+# it did: runs, exec/s, coverage (cov: edges, ft: features), corpus size.
 # A crash, a leak, a sanitizer report or a broken invariant is a FAIL, its input kept in
 # build-fuzz/crashes/ (replay it: build-fuzz/fuzz/TARGET FILE). One PASS or FAIL line per
 # target, counted by tests/run-all.sh; exits non-zero on any FAIL.
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/../.." || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 OUT=build-fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_recfile fuzz_pipeline fuzz_krb_error fuzz_utf16 fuzz_escape)
+[ ${#targets[@]} -gt 0 ] ||
+	targets=(fuzz_recfile fuzz_pipeline fuzz_krb_error fuzz_utf16 fuzz_escape)
 # A pipeline input holds up to 32 records of ~500 bytes; the others are short.
 declare -A max_len=([fuzz_recfile]=20000 [fuzz_pipeline]=20000 [fuzz_krb_error]=1024
 		    [fuzz_utf16]=300 [fuzz_escape]=512)
@@ -22,7 +24,7 @@ mkdir -p "$OUT/corpus" "$OUT/crashes" "$OUT/logs"
 for t in "${targets[@]}"; do
 	bin=$OUT/fuzz/$t
 	if [ ! -x "$bin" ]; then
-		t_skip "fuzz.$t" "$bin not built (make fuzz-build; needs clang's libFuzzer: libclang-rt-14-dev)"
+		t_skip "fuzz.$t" "$bin not built (make fuzz-build; clang's libFuzzer: libclang-rt-14-dev)"
 		failed=1
 		continue
 	fi

@@ -209,7 +209,8 @@ static void test_auth_sent_names_from_utf16(void **state)
 	sb_reset(&sb);
 	event_format_json(&sb, &e, 0);
 	assert_json_line_is_strict(sb_str(&sb));
-	assert_non_null(strstr(sb_str(&sb), "\"sent_user\":\"\\u009b31m\\u001b\xef\xbf\xbdx\\u202e\""));
+	assert_non_null(strstr(sb_str(&sb),
+			       "\"sent_user\":\"\\u009b31m\\u001b\xef\xbf\xbdx\\u202e\""));
 	sb_free(&sb);
 }
 

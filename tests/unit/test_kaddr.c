@@ -59,7 +59,8 @@ static void test_ids_keep_equality_and_zero(void **state)
 	/* no two of many neighbouring addresses (a slab's objects) share an id */
 	for (uint64_t a = 0; a < 4096; a++)
 		for (uint64_t b = a + 1; b < a + 8 && b < 4096; b++)
-			assert_int_not_equal(kaddr_id(&k, SOCK_A + a * 64), kaddr_id(&k, SOCK_A + b * 64));
+			assert_int_not_equal(kaddr_id(&k, SOCK_A + a * 64),
+					     kaddr_id(&k, SOCK_A + b * 64));
 }
 
 static void feed(struct pipeline *p, struct smbw_event e)
