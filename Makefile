@@ -115,7 +115,7 @@ format:
 include tests/Makefile.inc
 
 clean:
-	rm -rf $(OUTPUT) build-san smbwatch
+	rm -rf $(OUTPUT) build-san build-fuzz smbwatch
 
 -include $(wildcard $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d)
 

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libsystemd-dev libkrb5-dev)
-TEST=(libcmocka-dev iproute2 iptables jq util-linux)
+TEST=(libcmocka-dev iproute2 iptables jq util-linux python3)
 # VM tests: qemu boots Debian kernels with real cifs.ko; Samba and mount.cifs run inside.
 VM=(qemu-system-x86 busybox-static samba cifs-utils smbclient kmod cpio xz-utils zstd bc procps krb5-kdc krb5-admin-server krb5-user keyutils)
 
@@ -36,11 +36,24 @@ bpftool_pkgs() {
 	fi
 }
 
+# libFuzzer and the sanitizer runtimes for make fuzz: clang only recommends them, and
+# Debian 12 calls the package libclang-rt-14-dev where Ubuntu 22.04 has libclang-common-14-dev.
+fuzz_pkgs() {
+	local p
+	for p in libclang-rt-14-dev libclang-common-14-dev; do
+		if apt-cache show "$p" >/dev/null 2>&1; then
+			missing "$p"
+			return
+		fi
+	done
+}
+
 install_packages() {
 	local want
 	# shellcheck disable=SC2207
 	want=($(missing "${BUILD[@]}" "${TEST[@]}" "${VM[@]}"))
 	command -v bpftool >/dev/null || want+=($(bpftool_pkgs))
+	want+=($(fuzz_pkgs))
 	if [ ${#want[@]} -eq 0 ]; then
 		echo "setup: all packages are installed"
 		return

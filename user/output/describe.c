@@ -6,15 +6,13 @@
 #include "event_format.h"
 #include "krb_error.h"
 #include "ntstatus.h"
+#include "textesc.h"
 
+/* A name from the kernel or the wire, quoted and inert (textesc.h: no control, C1 or bad byte). */
 static void quoted(struct strbuf *sb, const char *s)
 {
 	sb_putc(sb, '\'');
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			sb_printf(sb, "\\x%02x", (unsigned char)*s);
-		else
-			sb_putc(sb, *s);
+	text_escape(sb, s, strlen(s));
 	sb_putc(sb, '\'');
 }
 

@@ -95,7 +95,7 @@ int journal_diagnosis(const struct diagnosis *d, int64_t offset_ns)
 			    "SMB_AUTH=%s", sectype_name(d->sectype),
 			    "NT_STATUS=0x%08x", d->nt_status,
 			    "NT_STATUS_NAME=%s", sname ? sname : "",
-			    "SMB_ERRNO=%d", d->rc < 0 ? -d->rc : d->rc,
+			    "SMB_ERRNO=%lld", d->rc < 0 ? -(long long)d->rc : (long long)d->rc,
 			    "SMB_ERRNO_NAME=%s", errno_name(d->rc, ebuf, sizeof(ebuf)),
 			    "SMB_IPC=%d", d->ipc, "SMB_COUNT=%u", d->count,
 			    "SMB_ELAPSED_MS=%llu", (unsigned long long)(d->ev.elapsed_ns / 1000000),

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "krb_error.h"
 #include "ntstatus.h"
+#include "textesc.h"
 #include "output.h"
 
 void output_init(struct output *o, enum output_format format, bool color, int verbose, FILE *f,
@@ -91,10 +92,15 @@ static void text_krb(struct strbuf *sb, const struct diagnosis *d, int64_t offse
 	if (k->error >= 0) {
 		sb_printf(sb, "\n    %s error: %s (%d)", k->source == KRB_FROM_SERVER ? "server" : "KDC",
 			  krb_error_name(k->error, nbuf, sizeof(nbuf)), k->error);
-		if (k->principal[0])
-			sb_printf(sb, ", principal %s", k->principal);
-		if (k->e_text[0])
-			sb_printf(sb, ", e-text \"%s\"", k->e_text);
+		if (k->principal[0]) {
+			sb_puts(sb, ", principal ");
+			text_escape(sb, k->principal, strlen(k->principal));
+		}
+		if (k->e_text[0]) {
+			sb_puts(sb, ", e-text \"");
+			text_escape(sb, k->e_text, strlen(k->e_text));
+			sb_putc(sb, '"');
+		}
 		if (krb_skew(d, offset_ns, &skew))
 			sb_printf(sb, ", its clock %+lld s from this host's", (long long)skew);
 	}
@@ -130,10 +136,16 @@ static void text_details(struct strbuf *sb, const struct diagnosis *d, int64_t o
 	if (d->pid)
 		sb_printf(sb, ", pid %u (%s)", d->pid, d->comm);
 	text_krb(sb, d, offset_ns);
-	if (ev->sent.seen)
-		sb_printf(sb, "\n    sent: NTLMSSP user '%s' domain '%s' workstation '%s'%s",
-			  ev->sent.user, ev->sent.domain, ev->sent.workstation,
-			  ev->sent.anonymous ? ", anonymous" : "");
+	if (ev->sent.seen) {
+		/* names from the wire: escaped, never raw on a terminal */
+		sb_puts(sb, "\n    sent: NTLMSSP user '");
+		text_escape(sb, ev->sent.user, strlen(ev->sent.user));
+		sb_puts(sb, "' domain '");
+		text_escape(sb, ev->sent.domain, strlen(ev->sent.domain));
+		sb_puts(sb, "' workstation '");
+		text_escape(sb, ev->sent.workstation, strlen(ev->sent.workstation));
+		sb_printf(sb, "'%s", ev->sent.anonymous ? ", anonymous" : "");
+	}
 	if (ev->lacked[0])
 		sb_printf(sb, "\n    lacked: %s", ev->lacked);
 	sb_printf(sb, "\n    hint: %s", cause_info(d->cause)->hint);
@@ -192,7 +204,7 @@ static void json_krb(struct json *j, const struct diagnosis *d, int64_t offset_n
 	if (k->failure != KDC_ANSWERED)
 		json_str(&o, "kdc_failure", kdc_failure_name(k->failure));
 	if (k->sock_error)
-		json_int(&o, "kdc_socket_errno", -k->sock_error);
+		json_int(&o, "kdc_socket_errno", -(long long)k->sock_error);
 	json_uint(&o, "as_requests", k->as_requests);
 	json_uint(&o, "tgs_requests", k->tgs_requests);
 	json_uint(&o, "kdc_replies", k->replies);
@@ -284,7 +296,7 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 	json_strn(&j, "domain", d->domain, sizeof(d->domain));
 	json_hex(&j, "nt_status", d->nt_status, 8);
 	json_str(&j, "nt_status_name", sname ? sname : "");
-	json_int(&j, "errno", d->rc < 0 ? -d->rc : d->rc);
+	json_int(&j, "errno", d->rc < 0 ? -(long long)d->rc : d->rc);
 	json_str(&j, "errno_name", errno_name(d->rc, ebuf, sizeof(ebuf)));
 	json_str(&j, "dialect", dialect_name(d->dialect));
 	json_str(&j, "auth", sectype_name(d->sectype));
