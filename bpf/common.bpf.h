@@ -57,13 +57,29 @@ static __always_inline bool port_watched(__u16 port)
 	return on && *on;
 }
 
-static __always_inline void count_drop(void)
+/*
+ * Records the programs tried to reserve: delivered + dropped = attempted, which
+ * the agent checks at exit (a loss it did not count would show there).
+ */
+SMBW_MAP_DECL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} attempts SEC(".maps");
+
+static __always_inline void count_in(void *map)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+	__u64 *n = bpf_map_lookup_elem(map, &zero);
 
 	if (n)
 		*n += 1;
+}
+
+static __always_inline void count_drop(void)
+{
+	count_in(&drops);
 }
 
 /*
@@ -73,8 +89,10 @@ static __always_inline void count_drop(void)
  */
 static __always_inline struct smbw_event *reserve_len(__u16 type, const __u32 len)
 {
-	struct smbw_event *e = bpf_ringbuf_reserve(&events, len, 0);
+	struct smbw_event *e;
 
+	count_in(&attempts);
+	e = bpf_ringbuf_reserve(&events, len, 0);
 	if (!e) {
 		count_drop();
 		return NULL;
@@ -125,18 +143,18 @@ static __always_inline __u32 skb_krb_len(__u32 avail)
  * CO-RE probe reads. The loader's hook table names the pair by NAME
  * (user/kernel/loader.c, TP_TWINS).
  */
-#define TP_TWINS(name, tp, call, args...)                                                  \
-	SEC("tp_btf/" #tp)                                                                 \
-	int BPF_PROG(name##_btf, args)                                                     \
-	{                                                                                  \
-		const bool btf __attribute__((unused)) = true;                             \
-		return call;                                                               \
-	}                                                                                  \
-	SEC("raw_tp/" #tp)                                                                 \
-	int BPF_PROG(name##_raw, args)                                                     \
-	{                                                                                  \
-		const bool btf __attribute__((unused)) = false;                            \
-		return call;                                                               \
+#define TP_TWINS(name, tp, call, args...)                       \
+	SEC("tp_btf/" #tp)                                      \
+	int BPF_PROG(name##_btf, args)                          \
+	{                                                       \
+		const bool btf __attribute__((unused)) = true;  \
+		return call;                                    \
+	}                                                       \
+	SEC("raw_tp/" #tp)                                      \
+	int BPF_PROG(name##_raw, args)                          \
+	{                                                       \
+		const bool btf __attribute__((unused)) = false; \
+		return call;                                    \
 	}
 
 /*

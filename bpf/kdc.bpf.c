@@ -32,8 +32,8 @@
 const volatile __u16 kdc_port = SMBW_PORT_KERBEROS;
 
 struct pkt {
-	__u32 l4;      /* offset of the transport header from the network header */
-	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+	__u32 l4; /* offset of the transport header from the network header */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	bool v6;
 };
 

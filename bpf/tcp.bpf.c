@@ -56,8 +56,7 @@ static __always_inline bool tuple_from_sock(bool btf, const struct sock *sk, str
  * host: the packet's destination is local. Used when a reset is sent with no
  * socket (6.10+: reason NO_SOCKET, e.g. a SYN to a closed port).
  */
-static __always_inline bool tuple_from_rx_skb(bool btf, const struct sk_buff *skb,
-					      struct tuple *t)
+static __always_inline bool tuple_from_rx_skb(bool btf, const struct sk_buff *skb, struct tuple *t)
 {
 	unsigned char *head = BTF_READ(btf, skb, head);
 	__u16 nh = BTF_READ(btf, skb, network_header);

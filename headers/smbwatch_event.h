@@ -115,6 +115,13 @@ enum smbw_event_type {
 	 * (0x1 guest, 0x2 null session).
 	 */
 	EV_SMB_AUTH_SENT = 38,
+	/*
+	 * Written by the agent, not the kernel: the ring buffer was full and
+	 * .conn_id records were lost between .session_id (the time of the
+	 * previous check, CLOCK_MONOTONIC) and .ts_ns. In the stream, and so in
+	 * recordings, so that a replay knows which evidence is missing.
+	 */
+	EV_EVENTS_LOST = 39,
 
 	EV_TYPE_MAX
 };

@@ -161,18 +161,28 @@ test_raw_tracepoint_fallback() {
 }
 
 test_full_ring_buffer_counts_drops() {
-	start_watch drops --ringbuf-kb 4 || { t_fail drops "smbwatch did not start"; return; }
+	start_watch drops --ringbuf-kb 4 -v -r "$WORK/drops.rec" || { t_fail drops "smbwatch did not start"; return; }
 	kill -STOP "$WATCH_PID" # a consumer that cannot keep up
 	for _ in $(seq 40); do refused_connect 445; done
 	kill -CONT "$WATCH_PID"
 	sleep 1.5 # the periodic drop report runs once a second
+	refused_connect 445 # after the storm: seen again
+	sleep 0.3
 	stop_watch INT
-	local dropped
+	local dropped attempted received lost
 	dropped=$(sed -n 's/^smbwatch: stopped: [0-9]* events, \([0-9]*\) dropped$/\1/p' "$WORK/drops.err")
+	read -r attempted received lost <<< "$(sed -n 's/^smbwatch: records: \([0-9]*\) attempted in the kernel = \([0-9]*\) received + \([0-9]*\) dropped$/\1 \2 \3/p' "$WORK/drops.err")"
 	t_check drops_counted "no drops counted with a 4 KiB ring buffer and a stopped reader" \
 		[ "${dropped:-0}" -gt 0 ]
 	t_check drops_reported_live "drops not reported while running" \
 		grep -q 'events lost: the ring buffer was full' "$WORK/drops.err"
+	t_check drops_add_up "kernel attempts != received + dropped: $(grep records: "$WORK/drops.err")" \
+		[ -n "$attempted" ] && [ "$attempted" = $((received + lost)) ] && [ "$lost" = "$dropped" ]
+	t_check drops_in_stream "no events_lost record in the stream (JSON and recording)" \
+		[ "$(count drops '.event=="events_lost"')" -ge 1 ] && \
+		[ "$("$SMBWATCH" --replay "$WORK/drops.rec" -e -f json 2>/dev/null | jq -c 'select(.event=="events_lost")' | wc -l)" -ge 1 ]
+	t_check drops_seen_after_storm "no reset seen after the storm" \
+		[ "$(jq -c 'select(.event=="tcp_reset_received" and .remote_port==445)' "$WORK/drops.json" | tail -1 | wc -l)" = 1 ]
 }
 
 our_programs() {

@@ -101,7 +101,8 @@ static int preflight(void)
 
 	if (probe_privileges(why, sizeof(why))) {
 		fail("%s: run it as root (sudo smbwatch), or grant CAP_BPF, CAP_PERFMON and "
-		     "CAP_SYS_ADMIN", why);
+		     "CAP_SYS_ADMIN",
+		     why);
 		return -EPERM;
 	}
 	uname(&u);
@@ -114,12 +115,14 @@ static int preflight(void)
 	r = probe_ringbuf();
 	if (r < 0) {
 		fail("the kernel refuses BPF to smbwatch here (%s): check kernel lockdown, "
-		     "kernel.unprivileged_bpf_disabled, and seccomp or LSM policies", strerror(-r));
+		     "kernel.unprivileged_bpf_disabled, and seccomp or LSM policies",
+		     strerror(-r));
 		return r;
 	}
 	if (r == 0) {
 		fail("kernel %s has no BPF ring buffer: Linux 5.8 or newer is needed, built with "
-		     "CONFIG_BPF_SYSCALL", u.release);
+		     "CONFIG_BPF_SYSCALL",
+		     u.release);
 		return -ENOTSUP;
 	}
 	return 0;
@@ -133,6 +136,8 @@ struct live {
 	struct output out;
 	struct rec_writer rec;
 	uint64_t drops_reported;
+	uint64_t drops_seen, drops_checked_ns; /* told to the pipeline (EV_EVENTS_LOST) */
+	uint64_t received; /* records the ring buffer handed over, valid or not */
 	uint64_t watchdog_ns;
 	bool cifs_attached;
 	int fatal;
@@ -142,11 +147,36 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct live *lv = ctx;
 
+	lv->received++;
 	if (pipeline_feed(&lv->pipe, data, size)) {
 		lv->fatal = -EIO;
 		return -EIO; /* stops ring_buffer__poll */
 	}
 	return 0;
+}
+
+/*
+ * Losses go into the stream as they are found (each poll): the diagnoses
+ * concluded after it whose evidence window overlaps say that evidence was lost,
+ * live and in a replay of the recording alike.
+ */
+static void note_losses(struct live *lv, uint64_t now)
+{
+	uint64_t d = loader_drops(lv->loader);
+	struct smbw_event e;
+
+	if (d > lv->drops_seen) {
+		memset(&e, 0, sizeof(e));
+		e.abi = SMBW_ABI_VERSION;
+		e.type = EV_EVENTS_LOST;
+		e.ts_ns = now;
+		e.session_id = lv->drops_checked_ns;
+		e.conn_id = d - lv->drops_seen;
+		lv->drops_seen = d;
+		if (pipeline_feed(&lv->pipe, &e, SMBW_EVENT_BASE_LEN))
+			lv->fatal = -EIO;
+	}
+	lv->drops_checked_ns = now;
 }
 
 static void report_drops(struct live *lv)
@@ -155,8 +185,8 @@ static void report_drops(struct live *lv)
 
 	if (d > lv->drops_reported) {
 		fail("%llu events lost: the ring buffer was full (now %llu in all); raise "
-		     "--ringbuf-kb", (unsigned long long)(d - lv->drops_reported),
-		     (unsigned long long)d);
+		     "--ringbuf-kb",
+		     (unsigned long long)(d - lv->drops_reported), (unsigned long long)d);
 		lv->drops_reported = d;
 	}
 }
@@ -222,6 +252,7 @@ static int live_loop(struct live *lv)
 			return err;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
+		note_losses(lv, now);
 		if (now - last_cifs >= CIFS_CHECK_NS) {
 			if (!lv->cifs_attached)
 				check_cifs(lv);
@@ -326,6 +357,7 @@ static void describe_pipeline(const struct pipeline *p, int verbose)
 static void live_teardown(struct live *lv)
 {
 	uint64_t drops = lv->loader ? loader_drops(lv->loader) : 0;
+	uint64_t attempts = lv->loader ? loader_attempts(lv->loader) : 0;
 
 	ring_buffer__free(lv->rb);
 	loader_close(lv->loader);
@@ -336,6 +368,18 @@ static void live_teardown(struct live *lv)
 		     (unsigned long long)lv->pipe.malformed, (unsigned long long)lv->pipe.unknown);
 	fprintf(stderr, "smbwatch: stopped: %llu events, %llu dropped\n",
 		(unsigned long long)lv->pipe.events, (unsigned long long)drops);
+	/* every record the kernel tried to write is accounted for, or this says how many are not */
+	if (lv->loader && attempts != lv->received + drops)
+		fail("records: %llu attempted in the kernel, %llu received + %llu dropped: %lld "
+		     "unaccounted for",
+		     (unsigned long long)attempts, (unsigned long long)lv->received,
+		     (unsigned long long)drops, (long long)(attempts - lv->received - drops));
+	else if (lv->loader && lv->opts->verbose)
+		fprintf(stderr,
+			"smbwatch: records: %llu attempted in the kernel = %llu received + "
+			"%llu dropped\n",
+			(unsigned long long)attempts, (unsigned long long)lv->received,
+			(unsigned long long)drops);
 	describe_pipeline(&lv->pipe, lv->opts->verbose);
 	pipeline_free(&lv->pipe);
 	output_free(&lv->out);
@@ -354,6 +398,12 @@ int agent_run_live(const struct options *o)
 	err = live_setup(&lv, o);
 	if (!err) {
 		err = live_loop(&lv);
+		/* nothing more comes once detached: what is in the ring is the last of it */
+		loader_detach(lv.loader);
+		if (!err && !lv.fatal) {
+			ring_buffer__consume(lv.rb);
+			note_losses(&lv, now_ns(CLOCK_MONOTONIC));
+		}
 		pipeline_finish(&lv.pipe);
 	}
 	live_teardown(&lv);

@@ -39,6 +39,7 @@ static const char *const type_names[EV_TYPE_MAX] = {
 	[EV_PROC_EXIT] = "proc_exit",
 	[EV_SMB_SESSION_KRB_ERROR] = "smb_session_krb_error",
 	[EV_SMB_AUTH_SENT] = "smb_auth_sent",
+	[EV_EVENTS_LOST] = "events_lost",
 };
 
 /* A KDC exchange's messages by [APPLICATION n] tag (RFC 4120 5.10) */

@@ -105,9 +105,9 @@ static enum cause_id classify_negotiate(const struct diagnosis *d)
 	/* no common dialect: the client refuses the server's answer (or SMB1 gets none) */
 	if (d->rc == -EOPNOTSUPP || d->rc == -EPROTONOSUPPORT)
 		return CAUSE_DIALECT_MISMATCH;
-	if (!d->nt_status && (d->rc == -EHOSTDOWN || d->rc == -EAGAIN || d->rc == -ETIMEDOUT ||
-			      d->rc == -ECONNABORTED || d->rc == -ECONNRESET ||
-			      d->rc == -ENOTCONN || d->rc == -EIO))
+	if (!d->nt_status &&
+	    (d->rc == -EHOSTDOWN || d->rc == -EAGAIN || d->rc == -ETIMEDOUT ||
+	     d->rc == -ECONNABORTED || d->rc == -ECONNRESET || d->rc == -ENOTCONN || d->rc == -EIO))
 		return CAUSE_NEGOTIATE_NO_RESPONSE;
 	return CAUSE_UNCLASSIFIED;
 }
@@ -193,7 +193,8 @@ static bool guest_refused(const struct diagnosis *d)
 	if (d->ev.sent.seen)
 		guest = d->ev.sent.anonymous || !d->ev.sent.user[0];
 	else
-		guest = !d->user[0] && d->sectype != SECTYPE_KERBEROS && !strstr(d->ev.lacked, "fexit");
+		guest = !d->user[0] && d->sectype != SECTYPE_KERBEROS &&
+			!strstr(d->ev.lacked, "fexit");
 	return guest;
 }
 

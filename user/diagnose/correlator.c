@@ -197,8 +197,7 @@ static struct smb_conn *conn_find(struct correlator *c, uint64_t server, uint64_
 	return k;
 }
 
-static void conn_set_pid(struct correlator *c, struct smb_conn *k, uint32_t pid,
-			 const char *comm)
+static void conn_set_pid(struct correlator *c, struct smb_conn *k, uint32_t pid, const char *comm)
 {
 	if (!pid || k->pid)
 		return;
@@ -286,8 +285,22 @@ static void conn_add_sock(struct correlator *c, struct smb_conn *k, uint64_t soc
 
 /* ---- concluding: classify and hand on ---- */
 
+/* Did the ring buffer lose records while this failure's evidence was being gathered? */
+static bool evidence_lost(const struct correlator *c, const struct diagnosis *d)
+{
+	uint64_t from =
+		d->ts_ns > d->ev.elapsed_ns + NS_PER_S ? d->ts_ns - d->ev.elapsed_ns - NS_PER_S : 0;
+
+	for (unsigned int i = 0; i < LOSSES; i++)
+		if (c->losses[i].to && c->losses[i].from <= d->ts_ns && c->losses[i].to >= from)
+			return true;
+	return false;
+}
+
 static void conclude(struct correlator *c, struct diagnosis *d)
 {
+	if (evidence_lost(c, d))
+		add_lacked(&d->ev, "events lost (ring buffer full)");
 	if (d->phase == PHASE_TREE_CONNECT && unc_is_ipc(d->unc))
 		d->ipc = true;
 	d->cause = classify(d);
@@ -353,7 +366,10 @@ static bool take_note(struct correlator *c, enum note_kind kind, const struct sm
 		      int command, struct note *out)
 {
 	struct note_key key = {
-		.kind = kind, .pid = e->pid, .command = command, .session_id = e->session_id,
+		.kind = kind,
+		.pid = e->pid,
+		.command = command,
+		.session_id = e->session_id,
 	};
 
 	return notes_take(&c->notes, &key, out);
@@ -408,8 +424,7 @@ static void on_tcp(struct correlator *c, const struct smbw_event *e)
 			return;
 		}
 		t = sock_new(c, e->sock, e->ts_ns);
-	} else if (e->type == EV_TCP_STATE_CHANGE &&
-		   (t->closed || e->new_state == TCP_SYN_SENT)) {
+	} else if (e->type == EV_TCP_STATE_CHANGE && (t->closed || e->new_state == TCP_SYN_SENT)) {
 		/* connect() starts a connection; nothing follows CLOSE on the same one */
 		c->stats.reused++;
 		restart_sock(c, t, e->ts_ns);
@@ -579,7 +594,8 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 			k->sent.seen = false;
 	}
 	if (!d.nt_status && !transport_error(e->rc) && !upcall_failed(k))
-		add_lacked(&d.ev, "NT status (smb3_cmd_err)"); /* a reply came, its status did not */
+		add_lacked(&d.ev,
+			   "NT status (smb3_cmd_err)"); /* a reply came, its status did not */
 	conclude(c, &d);
 }
 
@@ -850,6 +866,11 @@ static void dispatch(struct correlator *c, const struct smbw_event *e)
 		break;
 	case EV_SMB_AUTH_SENT:
 		on_auth_sent(c, e);
+		break;
+	case EV_EVENTS_LOST:
+		c->losses[c->next_loss].from = e->session_id;
+		c->losses[c->next_loss].to = e->ts_ns;
+		c->next_loss = (c->next_loss + 1) % LOSSES;
 		break;
 	default:
 		break;

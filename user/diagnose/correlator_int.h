@@ -16,6 +16,7 @@
 #define JOIN_WINDOW_NS (120 * NS_PER_S)
 #define KDC_PORT 88
 #define RELEASED_IDS 64
+#define LOSSES 8 /* the latest intervals in which the ring buffer lost records */
 
 /* A client-side TCP connection to a watched port, as the kernel showed it. */
 struct sock_track {
@@ -75,6 +76,8 @@ struct correlator {
 	uint32_t next_gen;
 	struct notes notes;
 	struct krb_log krb;
+	struct { uint64_t from, to; } losses[LOSSES];
+	unsigned int next_loss;
 	/* conn_ids cifs tore down lately: the teardown's tail (a last reconnect) is not news */
 	uint64_t released_ids[RELEASED_IDS];
 	unsigned int released_next;

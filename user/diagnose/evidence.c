@@ -43,10 +43,10 @@ static void add_sock_evidence(struct evidence *ev, const struct sock_track *t, u
 }
 
 /* Live sockets in use, recently active, for which want() says yes. */
-#define FOR_RECENT_SOCKS(c, t, ts)                                                     \
+#define FOR_RECENT_SOCKS(c, t, ts)                                                           \
 	for (uint32_t _i = (c)->sock_lru.head; _i != SLOT_NONE; _i = (c)->sock_lru.next[_i]) \
-		if (((t) = &(c)->socks[_i])->last_ts + JOIN_WINDOW_NS < (ts))          \
-			break; /* LRU order: all the rest are older */                 \
+		if (((t) = &(c)->socks[_i])->last_ts + JOIN_WINDOW_NS < (ts))                \
+			break; /* LRU order: all the rest are older */                       \
 		else
 
 void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d)

@@ -30,7 +30,7 @@ struct hook {
 	int nargs; /* 0: any */
 	const char *btf_entry; /* fexit: its fentry half, when the exit needs what entry saw */
 	const char *btf_prog;
-	const char *raw_prog;  /* tracepoints: raw_tp twin */
+	const char *raw_prog; /* tracepoints: raw_tp twin */
 	/*
 	 * Functions: the kprobe fallback. fexit: kprobe "<name>_entry" and
 	 * kretprobe "<name>_return"; fentry: the kprobe "<name>_entry" only.
@@ -40,19 +40,28 @@ struct hook {
 };
 
 /* A tracepoint and its raw twin, as bpf/common.bpf.h's TP_TWINS names them: NAME_btf, NAME_raw. */
-#define TP_TWINS(grp, sys, tp, n, name, opt)                                             \
-	{ .group = grp, .kind = KIND_TP, .tp_system = sys, .target = tp, .nargs = n,     \
-	  .btf_prog = name "_btf", .raw_prog = name "_raw", .optional = opt }
+#define TP_TWINS(grp, sys, tp, n, name, opt)                                               \
+	{                                                                                  \
+		.group = grp, .kind = KIND_TP, .tp_system = sys, .target = tp, .nargs = n, \
+		.btf_prog = name "_btf", .raw_prog = name "_raw", .optional = opt          \
+	}
 /* A tracepoint with BTF only (the newer cifs ones: a raw form would gain nothing). */
-#define TP_BTF(tp, prog)                                                                 \
-	{ .group = "cifs", .kind = KIND_TP, .tp_system = "cifs", .target = tp,            \
-	  .btf_prog = prog, .optional = true }
-#define FUNC(k, fn, entry, prog, kp, opt)                                                \
-	{ .group = "cifs", .kind = k, .target = fn, .btf_entry = entry, .btf_prog = prog, \
-	  .kp_prog = kp, .optional = opt }
+#define TP_BTF(tp, prog)                                                             \
+	{                                                                            \
+		.group = "cifs", .kind = KIND_TP, .tp_system = "cifs", .target = tp, \
+		.btf_prog = prog, .optional = true                                   \
+	}
+#define FUNC(k, fn, entry, prog, kp, opt)                                                       \
+	{                                                                                       \
+		.group = "cifs", .kind = k, .target = fn, .btf_entry = entry, .btf_prog = prog, \
+		.kp_prog = kp, .optional = opt                                                  \
+	}
 #define FEXIT(fn, prog, kp) FUNC(KIND_FEXIT, fn, NULL, prog, kp, false)
 /* The KDC's packets, UDP and TCP, of every process of the host */
-#define CGROUP_SKB(dir, prog) { .group = "kdc", .kind = KIND_CGROUP_SKB, .target = dir, .btf_prog = prog }
+#define CGROUP_SKB(dir, prog)                                                            \
+	{                                                                                \
+		.group = "kdc", .kind = KIND_CGROUP_SKB, .target = dir, .btf_prog = prog \
+	}
 
 static const struct hook hooks[] = {
 	TP_TWINS("tcp", "sock", "inet_sock_set_state", 0, "tcp_state", false),
@@ -144,8 +153,7 @@ static struct loader_group *group_of(struct loader *l, const char *name)
 	return NULL;
 }
 
-static struct bpf_program *find_prog(struct smbwatch *skel, const char *name,
-				      const char *suffix)
+static struct bpf_program *find_prog(struct smbwatch *skel, const char *name, const char *suffix)
 {
 	char full[64];
 
@@ -248,19 +256,18 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 	return p;
 }
 
-static void select_group(struct loader *l, struct instance *in, bool cifs,
-			 const struct btf *btf)
+static void select_group(struct loader *l, struct instance *in, bool cifs, const struct btf *btf)
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, in->skel->obj)
-		bpf_program__set_autoload(p, false);
+	bpf_object__for_each_program(p, in->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		in->chosen[i] = NULL;
 		in->entry[i] = NULL;
 		if (!in_instance(&hooks[i], cifs) || l->result[i].state == HOOK_FAILED)
 			continue;
-		if (!strcmp(hooks[i].group, "kdc") && !portset_contains(l->cfg.ports, SMBW_PORT_KERBEROS)) {
+		if (!strcmp(hooks[i].group, "kdc") &&
+		    !portset_contains(l->cfg.ports, SMBW_PORT_KERBEROS)) {
 			l->result[i].state = HOOK_ABSENT;
 			l->result[i].why = "port 88 is not watched (--ports)";
 			continue;
@@ -273,8 +280,7 @@ static void select_group(struct loader *l, struct instance *in, bool cifs,
 	}
 }
 
-static struct bpf_link *attach_one(struct loader *l, const struct hook *h,
-				   struct bpf_program *p)
+static struct bpf_link *attach_one(struct loader *l, const struct hook *h, struct bpf_program *p)
 {
 	if (h->kind == KIND_CGROUP_SKB)
 		return bpf_program__attach_cgroup(p, l->cgroup_fd);
@@ -331,6 +337,8 @@ static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
 	if (!err)
 		err = bpf_map__reuse_fd(to->maps.drops, bpf_map__fd(from->maps.drops));
 	if (!err)
+		err = bpf_map__reuse_fd(to->maps.attempts, bpf_map__fd(from->maps.attempts));
+	if (!err)
 		err = bpf_map__reuse_fd(to->maps.watched_ports,
 					bpf_map__fd(from->maps.watched_ports));
 	return err;
@@ -374,8 +382,8 @@ static int hook_of_program(const struct instance *in, const char *name)
  * Opens, selects and loads an instance for a group, dropping the hooks that
  * fail to load one by one. reuse: the instance whose maps to share, or NULL.
  */
-static int load_instance(struct loader *l, struct instance *in, bool cifs,
-			 const struct btf *btf, const struct instance *reuse)
+static int load_instance(struct loader *l, struct instance *in, bool cifs, const struct btf *btf,
+			 const struct instance *reuse)
 {
 	int err = -EINVAL;
 
@@ -435,8 +443,10 @@ static int open_net(struct loader *l, char *errmsg, size_t n)
 
 	err = load_instance(l, in, false, l->vmlinux_btf, NULL);
 	if (err) {
-		snprintf(errmsg, n, "cannot load the TCP hooks into the kernel: %s "
-			 "(run with -vv for the verifier log)", strerror(-err));
+		snprintf(errmsg, n,
+			 "cannot load the TCP hooks into the kernel: %s "
+			 "(run with -vv for the verifier log)",
+			 strerror(-err));
 		return err;
 	}
 	err = fill_ports(in->skel, l->cfg.ports);
@@ -494,8 +504,10 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 	/* Without module BTF only the raw tracepoints can work: vmlinux BTF selects them. */
 	err = load_instance(l, in, true, l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, &l->net);
 	if (err) {
-		snprintf(errmsg, n, "cannot load the cifs.ko hooks: %s (run with -vv for the "
-			 "verifier log)", strerror(-err));
+		snprintf(errmsg, n,
+			 "cannot load the cifs.ko hooks: %s (run with -vv for the "
+			 "verifier log)",
+			 strerror(-err));
 		l->groups[2].loaded = true; /* do not retry in a loop; the error was reported */
 		l->groups[2].waiting = false;
 		return err;
@@ -509,7 +521,8 @@ int loader_ringbuf_fd(const struct loader *l)
 	return bpf_map__fd(l->net.skel->maps.events);
 }
 
-uint64_t loader_drops(const struct loader *l)
+/* The sum over CPUs of a per-CPU counter map of the net instance. */
+static uint64_t percpu_sum(int fd)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t total = 0;
@@ -521,11 +534,21 @@ uint64_t loader_drops(const struct loader *l)
 	vals = calloc((size_t)ncpu, sizeof(*vals));
 	if (!vals)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(l->net.skel->maps.drops), &zero, vals))
+	if (!bpf_map_lookup_elem(fd, &zero, vals))
 		for (int i = 0; i < ncpu; i++)
 			total += vals[i];
 	free(vals);
 	return total;
+}
+
+uint64_t loader_drops(const struct loader *l)
+{
+	return percpu_sum(bpf_map__fd(l->net.skel->maps.drops));
+}
+
+uint64_t loader_attempts(const struct loader *l)
+{
+	return percpu_sum(bpf_map__fd(l->net.skel->maps.attempts));
 }
 
 const struct loader_group *loader_group(const struct loader *l, const char *name)
@@ -573,14 +596,26 @@ void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 	}
 }
 
-static void instance_close(struct instance *in)
+static void instance_detach(struct instance *in)
 {
 	for (size_t i = 0; i < N_HOOKS; i++) {
 		bpf_link__destroy(in->links[i]);
 		bpf_link__destroy(in->entry_links[i]);
+		in->links[i] = in->entry_links[i] = NULL;
 	}
+}
+
+static void instance_close(struct instance *in)
+{
+	instance_detach(in);
 	smbwatch__destroy(in->skel);
 	memset(in, 0, sizeof(*in));
+}
+
+void loader_detach(struct loader *l)
+{
+	instance_detach(&l->cifs);
+	instance_detach(&l->net);
 }
 
 void loader_close(struct loader *l)

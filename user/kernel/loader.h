@@ -60,9 +60,13 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
 int loader_poll_cifs(struct loader *l, char *errmsg, size_t n);
 int loader_ringbuf_fd(const struct loader *l);
 uint64_t loader_drops(const struct loader *l);
+/* Records the BPF programs tried to reserve, delivered or dropped. */
+uint64_t loader_attempts(const struct loader *l);
 const struct loader_group *loader_group(const struct loader *l, const char *name);
 /* One line per group: what is attached, via what, what is missing and why. */
 void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose);
+/* Detaches every program (nothing more is produced); the maps stay readable. */
+void loader_detach(struct loader *l);
 void loader_close(struct loader *l);
 
 #endif

@@ -13,7 +13,6 @@
 #include "privileges.h"
 #include "probe.h"
 
-
 const char *sysfs_path(char *buf, size_t n, const char *rel)
 {
 	const char *root = getenv("SMBWATCH_SYSFS_ROOT");
@@ -131,8 +130,8 @@ int probe_privileges(char *why, size_t n)
 	perfmon = caps & (1ull << CAP_PERFMON);
 	if (admin || (bpf && perfmon))
 		return 0;
-	snprintf(why, n, "%s", geteuid() ? "not running as root" :
-		 "root without CAP_BPF and CAP_PERFMON");
+	snprintf(why, n, "%s",
+		 geteuid() ? "not running as root" : "root without CAP_BPF and CAP_PERFMON");
 	return -EPERM;
 }
 

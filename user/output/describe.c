@@ -96,7 +96,8 @@ static void krb_detail(struct strbuf *sb, const struct diagnosis *d, int64_t off
 	if (!k->seen)
 		return;
 	if (k->error >= 0 && !krb_error_is_routine(k->error)) {
-		sb_printf(sb, "; the %s answered %s (%d)", k->source == KRB_FROM_SERVER ? "server" : "KDC",
+		sb_printf(sb, "; the %s answered %s (%d)",
+			  k->source == KRB_FROM_SERVER ? "server" : "KDC",
 			  krb_error_name(k->error, nbuf, sizeof(nbuf)), k->error);
 		if (k->principal[0] && k->source == KRB_FROM_KDC) {
 			sb_puts(sb, " for ");
@@ -104,12 +105,14 @@ static void krb_detail(struct strbuf *sb, const struct diagnosis *d, int64_t off
 		}
 		if (d->cause == CAUSE_KERBEROS_CLOCK_SKEW && k->source == KRB_FROM_SERVER &&
 		    server_clock_agrees(d, offset_ns))
-			sb_puts(sb, " (the server's clock agrees with this host's: check the KDC's)");
+			sb_puts(sb,
+				" (the server's clock agrees with this host's: check the KDC's)");
 	} else if (k->failure != KDC_ANSWERED) {
 		sb_puts(sb, "; KDC ");
 		if (k->kdc.family)
 			format_addr(sb, &k->kdc);
-		sb_printf(sb, " %s (%s)", kdc_failure_name(k->failure), ip_proto_name(k->transport));
+		sb_printf(sb, " %s (%s)", kdc_failure_name(k->failure),
+			  ip_proto_name(k->transport));
 	} else if (k->upcall == UPCALL_NOT_RUN) {
 		sb_puts(sb, "; the kernel ran no request-key for the upcall");
 	} else if (k->upcall == UPCALL_NO_RULE) {
@@ -144,8 +147,8 @@ void describe_message(struct strbuf *sb, const struct diagnosis *d, int64_t offs
 			sb_printf(sb, " NT status 0x%08x", d->nt_status);
 	}
 	if (d->rc)
-		sb_printf(sb, "%s %s (%d)", d->nt_status ? "," : "", errno_name(d->rc, ebuf, sizeof(ebuf)),
-			  d->rc);
+		sb_printf(sb, "%s %s (%d)", d->nt_status ? "," : "",
+			  errno_name(d->rc, ebuf, sizeof(ebuf)), d->rc);
 	krb_detail(sb, d, offset_ns);
 	if (d->ipc)
 		sb_puts(sb, " [IPC$: does not fail the mount]");

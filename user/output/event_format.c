@@ -222,6 +222,13 @@ static void json_auth_sent(struct json *j, const struct smbw_event *e)
 	json_bool(j, "anonymous", e->flags & SMBW_F_ANONYMOUS);
 }
 
+/* events_lost: the agent's own record of what the full ring buffer cost */
+static void json_lost(struct json *j, const struct smbw_event *e)
+{
+	json_uint(j, "lost", e->conn_id);
+	json_uint(j, "since_ts_ns", e->session_id);
+}
+
 void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t offset_ns)
 {
 	struct strbuf t;
@@ -246,6 +253,8 @@ void event_format_json(struct strbuf *sb, const struct smbw_event *e, int64_t of
 		json_krb_fields(&j, e);
 	else if (e->type == EV_SMB_AUTH_SENT)
 		json_auth_sent(&j, e);
+	else if (e->type == EV_EVENTS_LOST)
+		json_lost(&j, e);
 	else
 		json_smb_fields(&j, e);
 	if (e->type == EV_SMB_SESSION_KRB_ERROR)
@@ -401,6 +410,9 @@ void event_format_text(struct strbuf *sb, const struct smbw_event *e, int64_t of
 		text_krb(sb, e);
 	else if (e->type == EV_SMB_AUTH_SENT)
 		text_auth_sent(sb, e);
+	else if (e->type == EV_EVENTS_LOST)
+		sb_printf(sb, " %llu records lost (ring buffer full)",
+			  (unsigned long long)e->conn_id);
 	else
 		text_smb(sb, e);
 	if (e->type == EV_SMB_SESSION_KRB_ERROR)

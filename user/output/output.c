@@ -90,7 +90,8 @@ static void text_krb(struct strbuf *sb, const struct diagnosis *d, int64_t offse
 	if (k->failure != KDC_ANSWERED)
 		sb_printf(sb, " (%s)", kdc_failure_name(k->failure));
 	if (k->error >= 0) {
-		sb_printf(sb, "\n    %s error: %s (%d)", k->source == KRB_FROM_SERVER ? "server" : "KDC",
+		sb_printf(sb, "\n    %s error: %s (%d)",
+			  k->source == KRB_FROM_SERVER ? "server" : "KDC",
 			  krb_error_name(k->error, nbuf, sizeof(nbuf)), k->error);
 		if (k->principal[0]) {
 			sb_puts(sb, ", principal ");
@@ -132,7 +133,8 @@ static void text_details(struct strbuf *sb, const struct diagnosis *d, int64_t o
 		sb_printf(sb, ", signing: client %s, server %s", client_signing_name(d->flags),
 			  server_signing_name(d->flags));
 	if (ev->kdc_resets || ev->kdc_retransmits)
-		sb_printf(sb, ", KDC resets %u retransmits %u", ev->kdc_resets, ev->kdc_retransmits);
+		sb_printf(sb, ", KDC resets %u retransmits %u", ev->kdc_resets,
+			  ev->kdc_retransmits);
 	if (d->pid)
 		sb_printf(sb, ", pid %u (%s)", d->pid, d->comm);
 	text_krb(sb, d, offset_ns);

@@ -168,6 +168,5 @@ const char *krb_error_name(int32_t code, char *buf, size_t n)
  */
 bool krb_error_is_routine(int32_t code)
 {
-	return code == KDC_ERR_PREAUTH_REQUIRED || code == KRB_ERR_RESPONSE_TOO_BIG ||
-	       code == 91;
+	return code == KDC_ERR_PREAUTH_REQUIRED || code == KRB_ERR_RESPONSE_TOO_BIG || code == 91;
 }
