@@ -97,6 +97,31 @@ static void patch(struct fixture *f, long off, const void *bytes, size_t n)
 	fclose(fp);
 }
 
+/* The records' byte order is in the header; the other one is refused, no mark means little. */
+static void test_byte_order_mark(void **state)
+{
+	static const unsigned char other[4] = { 1, 2, 3, 4 }, none[4] = { 0 };
+	struct fixture *f = *state;
+	unsigned char mark[4];
+	char err[256];
+	int status;
+	FILE *fp;
+
+	write_events(f, 2);
+	fp = fopen(f->path, "rb");
+	fseek(fp, 24, SEEK_SET);
+	assert_int_equal(fread(mark, 1, 4, fp), 4);
+	fclose(fp);
+	assert_memory_equal(mark, "\x04\x03\x02\x01", 4); /* this host: little-endian */
+	patch(f, 24, other, 4);
+	assert_int_equal(read_all(f, err, sizeof(err), &status), 0);
+	assert_int_not_equal(status, 0);
+	assert_non_null(strstr(err, "other byte order (recorded on a big-endian host)"));
+	patch(f, 24, none, 4); /* a file from before the mark */
+	assert_int_equal(read_all(f, err, sizeof(err), &status), 2);
+	assert_int_equal(status, 0);
+}
+
 static void test_round_trip_keeps_every_record(void **state)
 {
 	struct fixture *f = *state;
@@ -287,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kerberos_length_beyond_the_struct_is_corruption,
 						setup, teardown),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test_setup_teardown(test_byte_order_mark, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

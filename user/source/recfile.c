@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "recfile.h"
@@ -68,6 +69,8 @@ int rec_writer_open(struct rec_writer *w, const char *path, int64_t realtime_off
 	put_le16(hdr + 10, SMBW_ABI_VERSION);
 	put_le32(hdr + 12, RECFILE_HEADER_LEN);
 	put_le64(hdr + 16, (uint64_t)realtime_offset_ns);
+	/* the records' byte order, as a 32-bit mark in it (the header itself is little-endian) */
+	memcpy(hdr + 24, &(uint32_t){ RECFILE_BYTE_ORDER_MARK }, 4);
 	if (fwrite(hdr, sizeof(hdr), 1, w->f) != 1 || fflush(w->f)) {
 		snprintf(err, n, "cannot write to %s: %s", path, strerror(errno));
 		fclose(w->f);
@@ -98,6 +101,21 @@ int rec_writer_close(struct rec_writer *w)
 		err = -errno;
 	w->f = NULL;
 	return err;
+}
+
+/*
+ * The records are the writer's struct as it is, so in its byte order: the mark
+ * says which. No mark (files before it): little-endian, as every writer was.
+ */
+static bool records_readable_here(const unsigned char *mark)
+{
+	const uint32_t one = 1;
+	uint32_t m;
+
+	memcpy(&m, mark, 4);
+	if (m == 0) /* no mark: little-endian records */
+		return *(const unsigned char *)&one == 1;
+	return m == RECFILE_BYTE_ORDER_MARK;
 }
 
 int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t n)
@@ -137,6 +155,12 @@ int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t n)
 		goto bad;
 	}
 	r->realtime_offset_ns = (int64_t)get_le64(hdr + 16);
+	if (!records_readable_here(hdr + 24)) {
+		snprintf(err, n, "%s: its records are in the other byte order (recorded on a %s-endian "
+			 "host): replay it on a host like that one", path,
+			 get_le32(hdr + 24) == RECFILE_BYTE_ORDER_MARK ? "little" : "big");
+		goto bad;
+	}
 	if (fseek(r->f, (long)hlen, SEEK_SET)) {
 		snprintf(err, n, "%s: cannot seek past the header: %s", path, strerror(errno));
 		goto bad;

@@ -3,12 +3,16 @@
  * The record file: the raw event stream, for replay, tests and bug reports.
  *
  *   header  "SMBWREC\0" magic, u16 format version, u16 event ABI,
- *           u32 header length, s64 realtime offset (ns), u64 reserved
+ *           u32 header length, s64 realtime offset (ns), u32 byte-order
+ *           mark (0x01020304 in the records' byte order), u32 reserved
  *   records u32 payload length, then the payload: one struct smbw_event, up
  *           to its last byte of information (smbw_event_len: a record
  *           without KRB-ERROR bytes ends before .krb)
  *
- * Integers are little-endian. A reader accepts records shorter than its own
+ * The header's integers are little-endian; the records are the writer's
+ * struct, in its byte order, which the mark names (little-endian on every host
+ * smbwatch runs on; a file without a mark is little-endian). A reader refuses
+ * records of the other byte order, accepts records shorter than its own
  * struct (older ABI: the rest reads as zero) and refuses a newer format or ABI.
  */
 #ifndef SMBW_RECFILE_H
@@ -22,6 +26,7 @@
 #define RECFILE_MAGIC "SMBWREC"
 #define RECFILE_VERSION 1
 #define RECFILE_HEADER_LEN 32
+#define RECFILE_BYTE_ORDER_MARK 0x01020304u
 #define RECFILE_MAX_RECORD 4096 /* far above any ABI's record: longer is corruption */
 /* The shortest record that still says what happened and when. */
 #define RECFILE_MIN_RECORD 16
