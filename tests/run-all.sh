@@ -50,6 +50,8 @@ if [ -d build-san/tests ]; then
 fi
 echo "== fuzzing with libFuzzer, ${FUZZ_SECONDS:-10} s a target"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} tests/fuzz/run.sh
+echo "== the faulty SMB server proxy (loopback)"
+t_tap faulty-proxy build/tests/faulty-proxy --selftest
 for t in tests/unit/*.sh; do
 	[ -x "$t" ] && { echo "== $t"; "$t"; }
 done

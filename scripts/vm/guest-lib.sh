@@ -16,8 +16,9 @@
 #   smbw_cifs_quiesce [S [BASE]]           wait until cifs.ko has no user left (no connection), or
 #                                          no more than BASE (a running smbwatch holds some)
 #   smbw_cifs_refs                         cifs.ko's reference count now
-#   smbw_cleanup                           unmount, stop fake servers and smbd, undo addresses,
-#                                          firewall rules and sysctls, quiesce cifs.ko
+#   smbw_cleanup                           unmount, stop fake servers, smbd and the KDC, undo
+#                                          addresses, firewall rules, sysctls and /etc changes,
+#                                          quiesce cifs.ko
 #                                          (the runner calls it after every scenario)
 # Servers side by side, each on its own loopback address (127.0.0.2, .3, ...):
 #   smbw_lo_addr ADDR                      add ADDR/32 to lo (smbd binds only to an address that
@@ -31,9 +32,11 @@
 #   smbw_samba_stop_at ADDR                stop that one;  smbw_samba_stop_all: every instance
 #   smbw_add_user_at ADDR NAME PASSWORD    smbw_add_user, in that instance's tdbsam
 #   smbw_disable_user_at ADDR NAME         smbw_disable_user, there
-#   smbw_blackhole ADDR PORT               iptables INPUT DROP of TCP to ADDR:PORT: SYNs vanish
-#                                          (dropped on INPUT so that retransmits are traced)
+#   smbw_blackhole ADDR PORT [PROTO]       iptables INPUT DROP of TCP (or PROTO: udp) to ADDR:PORT:
+#                                          SYNs vanish (dropped on INPUT so that retransmits are
+#                                          traced)
 #   smbw_sysctl NAME VALUE                 sysctl -w, the old value restored by smbw_cleanup
+# Kerberos (an MIT realm, a KDC, smbd with a keytab): see the section "Kerberos" at the end.
 # Samba instance n keeps everything (smb.conf, tdbsam, locks, logs, pid) in /tmp/smb-n, so no
 # instance sees the state of the one before.  Bookkeeping for cleanup lives in $SMBW_STATE
 # (samba.d/ADDR: the instance dir of the smbd on ADDR).
@@ -341,18 +344,18 @@ _smbw_iptables() {
 }
 
 smbw_blackhole() {
-	local addr=${1:?address} port=${2:?port}
+	local addr=${1:?address} port=${2:?port} proto=${3:-tcp}
 	smbw_lo_addr "$addr" || return 1
-	_smbw_iptables -I INPUT -d "$addr/32" -p tcp --dport "$port" -j DROP || return 1
-	echo "$addr $port" >> "$SMBW_STATE/blackholes"
-	smbw_log "TCP to $addr:$port dropped on INPUT ($(cat "$SMBW_STATE/iptables"))"
+	_smbw_iptables -I INPUT -d "$addr/32" -p "$proto" --dport "$port" -j DROP || return 1
+	echo "$addr $port $proto" >> "$SMBW_STATE/blackholes"
+	smbw_log "${proto^^} to $addr:$port dropped on INPUT ($(cat "$SMBW_STATE/iptables"))"
 }
 
 _smbw_blackholes_clear() {
-	local addr port
+	local addr port proto
 	[ -s "$SMBW_STATE/blackholes" ] || return 0
-	while read -r addr port; do
-		_smbw_iptables -D INPUT -d "$addr/32" -p tcp --dport "$port" -j DROP
+	while read -r addr port proto; do
+		_smbw_iptables -D INPUT -d "$addr/32" -p "${proto:-tcp}" --dport "$port" -j DROP
 	done < "$SMBW_STATE/blackholes"
 	rm -f "$SMBW_STATE/blackholes"
 }
@@ -434,8 +437,377 @@ smbw_cleanup() {
 	done
 	smbw_fake_server_stop '*' # all of them
 	smbw_samba_stop_all
+	_smbw_krb_cleanup
 	_smbw_blackholes_clear
 	_smbw_sysctls_restore
 	_smbw_lo_addrs_clear
 	smbw_cifs_quiesce 60
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kerberos: an MIT realm in the guest, a KDC on 127.0.0.1:88, smbd accepting its tickets
+# (tests/vm/scenarios/40-kerberos.sh).  The guest's root is a tmpfs overlay: /etc/krb5.conf,
+# /etc/hosts and /etc/request-key.d are written in place (the kernel's upcall, cifs.upcall via
+# /sbin/request-key, runs with a minimal environment and reads only those), their originals
+# saved and put back by smbw_cleanup.
+#
+#   smbw_realm_start [KDC_ARGS...]   smbw_realm_create, then smbw_kdc_start KDC_ARGS
+#   smbw_realm_create                a fresh realm $SMBW_REALM in /tmp/krb-N (kdb5_util create -s
+#                                    with a random master password that is never printed; every
+#                                    principal has a random key, none has a password): the user
+#                                    $SMBW_KRB_USER (preauth required, key in USER.keytab) and
+#                                    cifs/$SMBW_KRB_HOST (key in smbd.keytab); /etc/krb5.conf
+#                                    (KDC 127.0.0.1:$SMBW_KDC_PORT), /etc/hosts: $SMBW_KRB_HOST and
+#                                    $SMBW_KRB_ALIAS (a name with no SPN) -> 127.0.0.1
+#   smbw_kdc_start [KDC_ARGS...]     krb5kdc -n (UDP and TCP on 127.0.0.1:$SMBW_KDC_PORT), e.g.
+#                                    smbw_kdc_start -T 3600 (its clock an hour ahead)
+#   smbw_kdc_stop                    stop it, wait until the port is closed
+#   smbw_realm_stop                  the same (the realm's files stay until the next realm)
+#   smbw_kinit [USER [CCACHE]]       a TGT for USER from its keytab (kinit -k -t) into CCACHE
+#                                    (default root's, /tmp/krb5cc_0: the upcall for uid 0 reads
+#                                    no KRB5CCNAME)
+#   smbw_kdestroy [CCACHE]           remove it
+#   smbw_krb_addprinc PRINC [KEYTAB] a principal with a random key (and its key in KEYTAB)
+#   smbw_krb_rekey PRINC             a new random key for PRINC on the KDC (kvno + 1): keytabs
+#                                    exported before are stale
+#   smbw_samba_krb_start GLOBAL SHARES   smbw_samba_start with realm = $SMBW_REALM, kerberos
+#                                    method = dedicated keytab, the realm's smbd.keytab
+#   smbw_kdc_silence                 drop UDP and TCP to the KDC's port on INPUT (a silent KDC)
+#   smbw_upcall_hide rule|request-key|cifs.upcall
+#                                    remove /etc/request-key.d/cifs.spnego.conf, /sbin/request-key
+#                                    or cifs.upcall (the guest's overlay copy; put back at cleanup)
+#   smbw_krb_secrets                 prints the path of a file listing what must never show up
+#                                    in any output: "text:WHAT:STRING" (the master password) and
+#                                    "hex:WHAT:HEX" (every key of every keytab and of the stash,
+#                                    and of every credential cache /tmp/krb5cc_*: session keys and
+#                                    the last 32 bytes of each ticket, its ciphertext)
+#   smbw_krb_dir                     prints the realm's directory (kdc.log, keytabs, ...)
+# State: $SMBW_STATE/krb.dir (the realm's dir), kdc.pid, saved/ (originals of changed files).
+
+SMBW_REALM=${SMBW_REALM:-SMBW.TEST}
+SMBW_KRB_USER=${SMBW_KRB_USER:-smbtest}
+SMBW_KRB_HOST=${SMBW_KRB_HOST:-fs1.smbw.test}
+SMBW_KRB_ALIAS=${SMBW_KRB_ALIAS:-alias.smbw.test}
+SMBW_KDC_ADDR=${SMBW_KDC_ADDR:-127.0.0.1}
+SMBW_KDC_PORT=${SMBW_KDC_PORT:-88}
+SMBW_KRB5_CONF=${SMBW_KRB5_CONF:-/etc/krb5.conf}
+
+# _smbw_save PATH: keep the original of PATH (or the fact that there was none) once, for
+# _smbw_restore_all.
+_smbw_save() {
+	local path=${1:?path} d=$SMBW_STATE/saved key
+	key=${path//\//%}
+	mkdir -p "$d"
+	[ -e "$d/$key" ] || [ -e "$d/$key.absent" ] && return 0
+	if [ -e "$path" ]; then
+		cp -a "$path" "$d/$key"
+	else
+		: > "$d/$key.absent"
+	fi
+}
+
+_smbw_restore_all() {
+	local f name path
+	for f in "$SMBW_STATE"/saved/*; do
+		[ -e "$f" ] || continue
+		name=${f##*/}
+		case $name in
+		*.absent) path=${name%.absent}; rm -f "${path//%//}" ;;
+		*) path=${name//%//}; rm -f "$path"; cp -a "$f" "$path" ;;
+		esac
+		rm -f "$f"
+	done
+}
+
+smbw_krb_dir() {
+	cat "$SMBW_STATE/krb.dir" 2>/dev/null
+}
+
+_smbw_krb_next() {
+	local n
+	n=$(($(cat "$SMBW_STATE/krb-count" 2>/dev/null || echo 0) + 1))
+	echo "$n" > "$SMBW_STATE/krb-count"
+	echo "$n"
+}
+
+_smbw_kdc_conf() {
+	local dir=$1
+	cat <<-EOC
+	[kdcdefaults]
+	kdc_listen = $SMBW_KDC_ADDR:$SMBW_KDC_PORT
+	kdc_tcp_listen = $SMBW_KDC_ADDR:$SMBW_KDC_PORT
+
+	[realms]
+	$SMBW_REALM = {
+		database_name = $dir/principal
+		key_stash_file = $dir/stash
+		acl_file = $dir/kadm5.acl
+		supported_enctypes = aes256-cts-hmac-sha1-96:normal
+		default_principal_flags = +preauth
+		disable_pac = true
+	}
+
+	[logging]
+	kdc = FILE:$dir/kdc.log
+	admin_server = FILE:$dir/kadmin.log
+	default = FILE:$dir/krb5.log
+	EOC
+}
+
+# What cifs.upcall, kinit and smbd read.  No DNS at all; names as typed (no canonicalisation,
+# no reverse lookup), so that an alias asks for its own SPN.
+_smbw_krb5_conf() {
+	cat <<-EOC
+	[libdefaults]
+	default_realm = $SMBW_REALM
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	dns_canonicalize_hostname = false
+	rdns = false
+	kdc_timesync = 1
+	default_ccache_name = FILE:/tmp/krb5cc_%{uid}
+
+	[realms]
+	$SMBW_REALM = {
+		kdc = $SMBW_KDC_ADDR:$SMBW_KDC_PORT
+	}
+
+	[domain_realm]
+	.${SMBW_KRB_HOST#*.} = $SMBW_REALM
+	${SMBW_KRB_HOST#*.} = $SMBW_REALM
+	EOC
+}
+
+_smbw_kadmin() { # kadmin.local, commands on stdin; its chatter goes to the realm's kadmin.out
+	local dir
+	dir=$(smbw_krb_dir) || return 1
+	KRB5_CONFIG=$SMBW_KRB5_CONF KRB5_KDC_PROFILE=$dir/kdc.conf \
+		kadmin.local -r "$SMBW_REALM" >> "$dir/kadmin.out" 2>&1
+}
+
+smbw_krb_addprinc() {
+	local princ=${1:?principal} keytab=${2:-}
+	{
+		echo "addprinc -randkey $princ"
+		[ -z "$keytab" ] || echo "ktadd -k $keytab $princ"
+	} | _smbw_kadmin || return 1
+	grep -q "Principal \"$princ@$SMBW_REALM\" created" "$(smbw_krb_dir)/kadmin.out" ||
+		{ smbw_log "kadmin.local did not create $princ"; tail -n 5 "$(smbw_krb_dir)/kadmin.out"; return 1; }
+}
+
+smbw_krb_rekey() {
+	local princ=${1:?principal}
+	echo "cpw -randkey $princ" | _smbw_kadmin || return 1
+	grep -q "Key for \"$princ@$SMBW_REALM\" randomized" "$(smbw_krb_dir)/kadmin.out" ||
+		{ smbw_log "kadmin.local did not re-key $princ"; tail -n 5 "$(smbw_krb_dir)/kadmin.out"; return 1; }
+	smbw_log "new key for $princ on the KDC"
+}
+
+_smbw_krb_etc() {
+	local h=${SMBW_KRB_HOST%%.*}
+	_smbw_save "$SMBW_KRB5_CONF"
+	_smbw_save /etc/hosts
+	_smbw_krb5_conf > "$SMBW_KRB5_CONF" || return 1
+	# The alias on a line of its own: its canonical name is itself.
+	grep -q " $SMBW_KRB_HOST " /etc/hosts 2>/dev/null ||
+		printf '127.0.0.1 %s %s\n127.0.0.1 %s\n' "$SMBW_KRB_HOST" "$h" "$SMBW_KRB_ALIAS" >> /etc/hosts
+}
+
+smbw_realm_create() {
+	local n dir mp t0
+	t0=$(_smbw_now)
+	[ -s "$SMBW_STATE/kdc.pid" ] && smbw_kdc_stop
+	n=$(_smbw_krb_next)
+	dir=/tmp/krb-$n
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	echo "$dir" > "$SMBW_STATE/krb.dir"
+	_smbw_kdc_conf "$dir" > "$dir/kdc.conf"
+	: > "$dir/kadm5.acl"
+	_smbw_krb_etc || { smbw_log "cannot write $SMBW_KRB5_CONF or /etc/hosts"; return 1; }
+	# The master password: random, on stdin only (never on a command line), kept in the realm's
+	# dir for smbw_krb_secrets.
+	mp=$(head -c 18 /dev/urandom | base64)
+	(umask 077; echo "$mp" > "$dir/master.pw")
+	printf '%s\n%s\n' "$mp" "$mp" |
+		KRB5_CONFIG=$SMBW_KRB5_CONF KRB5_KDC_PROFILE=$dir/kdc.conf \
+		kdb5_util create -s -r "$SMBW_REALM" > "$dir/kdb5_util.out" 2>&1 ||
+		{ smbw_log "kdb5_util create failed:"; cat "$dir/kdb5_util.out"; return 1; }
+	id "$SMBW_KRB_USER" > /dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$SMBW_KRB_USER" || return 1
+	{
+		echo "addprinc -randkey $SMBW_KRB_USER"
+		echo "ktadd -k $dir/$SMBW_KRB_USER.keytab $SMBW_KRB_USER"
+		echo "addprinc -randkey cifs/$SMBW_KRB_HOST"
+		echo "ktadd -k $dir/smbd.keytab cifs/$SMBW_KRB_HOST"
+	} | _smbw_kadmin || return 1
+	[ -s "$dir/$SMBW_KRB_USER.keytab" ] && [ -s "$dir/smbd.keytab" ] ||
+		{ smbw_log "kadmin.local made no keytabs:"; tail -n 10 "$dir/kadmin.out"; return 1; }
+	smbw_log "realm $SMBW_REALM in $dir after $(_smbw_since "$t0") s"
+}
+
+# UDP and TCP listening: both sockets are set up before "commencing operation".
+_smbw_kdc_listening() {
+	[ -n "$(ss -Hltn "src $SMBW_KDC_ADDR:$SMBW_KDC_PORT")" ] &&
+		[ -n "$(ss -Hlun "src $SMBW_KDC_ADDR:$SMBW_KDC_PORT")" ]
+}
+
+smbw_kdc_start() {
+	local dir t0 tries=150
+	dir=$(smbw_krb_dir) || { smbw_log "smbw_kdc_start: no realm (smbw_realm_create)"; return 1; }
+	[ -s "$SMBW_STATE/kdc.pid" ] && smbw_kdc_stop
+	t0=$(_smbw_now)
+	echo "--- krb5kdc -n $*" >> "$dir/kdc.log"
+	KRB5_CONFIG=$SMBW_KRB5_CONF KRB5_KDC_PROFILE=$dir/kdc.conf \
+		krb5kdc -n -r "$SMBW_REALM" -P "$dir/kdc.pid" "$@" >> "$dir/kdc.out" 2>&1 < /dev/null &
+	echo $! > "$SMBW_STATE/kdc.pid"
+	until _smbw_kdc_listening; do
+		tries=$((tries - 1))
+		if [ "$tries" = 0 ] || ! kill -0 "$(cat "$SMBW_STATE/kdc.pid")" 2>/dev/null; then
+			smbw_log "krb5kdc does not listen on $SMBW_KDC_ADDR:$SMBW_KDC_PORT"
+			tail -n 5 "$dir/kdc.out" "$dir/kdc.log"
+			return 1
+		fi
+		sleep 0.2
+	done
+	smbw_log "krb5kdc $* listening on $SMBW_KDC_ADDR:$SMBW_KDC_PORT (UDP, TCP) after $(_smbw_since "$t0") s"
+}
+
+smbw_kdc_stop() {
+	local pid tries=50
+	pid=$(cat "$SMBW_STATE/kdc.pid" 2>/dev/null) || return 0
+	rm -f "$SMBW_STATE/kdc.pid"
+	kill -TERM "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	kill -KILL "$pid" 2>/dev/null
+	while _smbw_kdc_port_open && [ "$tries" -gt -50 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	_smbw_kdc_port_open && { smbw_log "port $SMBW_KDC_PORT still open after stopping krb5kdc"; return 1; }
+	smbw_log "krb5kdc stopped"
+}
+
+_smbw_kdc_port_open() {
+	[ -n "$(ss -Hltn "src $SMBW_KDC_ADDR:$SMBW_KDC_PORT")$(ss -Hlun "src $SMBW_KDC_ADDR:$SMBW_KDC_PORT")" ]
+}
+
+smbw_realm_start() {
+	smbw_realm_create && smbw_kdc_start "$@"
+}
+
+smbw_realm_stop() {
+	smbw_kdc_stop
+}
+
+smbw_kinit() {
+	local user=${1:-$SMBW_KRB_USER} cc=${2:-FILE:/tmp/krb5cc_0} dir
+	dir=$(smbw_krb_dir) || return 1
+	KRB5_CONFIG=$SMBW_KRB5_CONF KRB5CCNAME=$cc \
+		kinit -k -t "$dir/$user.keytab" "$user@$SMBW_REALM" > "$dir/kinit.out" 2>&1 ||
+		{ smbw_log "kinit -k $user failed: $(cat "$dir/kinit.out")"; return 1; }
+	smbw_log "TGT for $user@$SMBW_REALM in $cc"
+}
+
+smbw_kdestroy() {
+	local cc=${1:-FILE:/tmp/krb5cc_0}
+	KRB5_CONFIG=$SMBW_KRB5_CONF KRB5CCNAME=$cc kdestroy -q 2>/dev/null
+	rm -f "${cc#FILE:}"
+}
+
+smbw_samba_krb_start() {
+	local dir
+	dir=$(smbw_krb_dir) || { smbw_log "smbw_samba_krb_start: no realm"; return 1; }
+	smbw_samba_start "realm = $SMBW_REALM
+	kerberos method = dedicated keytab
+	dedicated keytab file = FILE:$dir/smbd.keytab
+	${1:-}" "${2:-}"
+}
+
+smbw_kdc_silence() {
+	smbw_blackhole "$SMBW_KDC_ADDR" "$SMBW_KDC_PORT" udp &&
+		smbw_blackhole "$SMBW_KDC_ADDR" "$SMBW_KDC_PORT" tcp
+}
+
+smbw_upcall_hide() {
+	local path
+	case ${1:?rule|request-key|cifs.upcall} in
+	rule) path=/etc/request-key.d/cifs.spnego.conf ;;
+	request-key) path=$(readlink -f /sbin/request-key) ;;
+	cifs.upcall) path=$(readlink -f /usr/sbin/cifs.upcall) ;;
+	*) smbw_log "smbw_upcall_hide: rule, request-key or cifs.upcall"; return 1 ;;
+	esac
+	[ -e "$path" ] || { smbw_log "smbw_upcall_hide: no $path to hide"; return 1; }
+	_smbw_save "$path" && rm -f "$path" || return 1
+	smbw_log "$path hidden"
+}
+
+# Session keys and the tail of each ticket of a FILE ccache (format 4), as "hex:" lines.
+_smbw_ccache_secrets() {
+	perl -e '
+		use strict; use warnings;
+		local $/; my $d = <STDIN>; my $p = 0;
+		sub take { my $n = shift; die "short\n" if $p + $n > length $d; my $s = substr($d, $p, $n); $p += $n; $s }
+		sub u16 { unpack "n", take(2) }
+		sub u32 { unpack "N", take(4) }
+		sub data { take(u32()) }
+		sub princ { u32(); my $n = u32(); my $r = data(); data() for 1 .. $n; $r }
+		eval {
+			die "not a version 4 ccache\n" unless u16() == 0x0504;
+			take(u16());
+			princ();
+			while ($p < length $d) {
+				princ();
+				my $realm = princ();
+				u16();
+				my $key = data();
+				take(16 + 1 + 4);
+				for (1 .. 2) { my $n = u32(); for (1 .. $n) { u16(); data() } }
+				my $tkt = data();
+				data();
+				next if $realm eq "X-CACHECONF:";
+				print "hex:$ARGV[0] session key:", unpack("H*", $key), "\n" if length $key >= 16;
+				print "hex:$ARGV[0] ticket:", unpack("H*", substr($tkt, -32)), "\n" if length $tkt >= 64;
+			}
+		};
+		print STDERR "ccache $ARGV[0]: $@" if $@;
+	' "$1" < "$1"
+}
+
+smbw_krb_secrets() {
+	local dir f out
+	dir=$(smbw_krb_dir) || return 1
+	out=$dir/secrets
+	{
+		echo "text:master password:$(cat "$dir/master.pw")"
+		echo "ktadd -norandkey -k $dir/krbtgt.keytab krbtgt/$SMBW_REALM" | _smbw_kadmin
+		for f in "$dir"/*.keytab "$dir/stash"; do
+			[ -s "$f" ] || continue
+			klist -Kke "$f" 2>/dev/null |
+				sed -n "s|^ *[0-9]* \([^ ]*\) .*(0x\([0-9a-f]*\))\$|hex:${f##*/} \1:\2|p"
+		done
+		for f in /tmp/krb5cc_*; do
+			[ -f "$f" ] && _smbw_ccache_secrets "$f"
+		done
+	} > "$out"
+	echo "$out"
+}
+
+_smbw_krb_cleanup() {
+	local dir cc
+	dir=$(smbw_krb_dir)
+	smbw_kdc_stop
+	if [ -n "$dir" ]; then
+		_smbw_keep "$dir/kdc.log" kdc.log
+		_smbw_keep "$dir/kdc.out" kdc.out
+	fi
+	for cc in /tmp/krb5cc_*; do
+		[ -e "$cc" ] && rm -f "$cc"
+	done
+	[ -z "$dir" ] || rm -f "$SMBW_STATE/krb.dir"
+	[ -d "$SMBW_STATE/saved" ] && _smbw_restore_all
+	return 0
 }

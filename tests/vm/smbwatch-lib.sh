@@ -93,3 +93,67 @@ _mount() { # UNC [EXTRA_OPTS] [USER] [PASSWORD]
 	smbw_mount "$1" "username=${3:-$SMBW_USER},password=${4:-$SMBW_PW}${2:+,$2}"
 }
 
+
+# Kerberos (40-kerberos.sh; the realm itself: the Kerberos section of scripts/vm/guest-lib.sh).
+_samba_krb() { # GLOBAL_EXTRA SHARE_EXTRA: smbd with [share], accepting the realm's tickets
+	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
+	smbw_samba_krb_start "log level = 1 auth:3 kerberos:3
+	$1" "[share]
+	path = @SMBDIR@/share
+	read only = no
+	$2" || { _fail "smbd (dedicated keytab) did not start"; return 1; }
+}
+
+# _mount_krb UNC [EXTRA_OPTS]: a sec=krb5 mount; sets MOUNT_ERR (the N of "mount error(N)", 0
+# when it mounted) and MOUNT_S (seconds).
+_mount_krb() {
+	local out
+	out=$(smbw_mount "$1" "sec=krb5,username=$SMBW_USER${2:+,$2}")
+	echo "$out"
+	MOUNT_S=$(sed -n 's/^MOUNT rc=[0-9]* elapsed=//p' <<< "$out")
+	MOUNT_ERR=$(sed -n 's/^mount error(\([0-9]*\)).*/\1/p' <<< "$out" | head -1)
+	[ -n "$MOUNT_ERR" ] || MOUNT_ERR=$(sed -n 's/^MOUNT rc=\([0-9]*\) .*/\1/p' <<< "$out")
+}
+
+# _no_krb_secret_anywhere: no key of the realm (keytabs, stash, krbtgt), no session key or
+# ticket of a credential cache, no master password in smbwatch's outputs, its recording or the
+# journal: as raw bytes, as hex text, as text.
+_no_krb_secret_anywhere() {
+	local secrets f hexes texts line kind what val files
+	secrets=$(smbw_krb_secrets) || { _fail "no realm to take the secrets from"; return 1; }
+	hexes=$SMBW_STATE/secrets.hex
+	texts=$SMBW_STATE/secrets.text
+	sed -n 's/^hex:.*:\([0-9a-f]\{16,\}\)$/\1/p' "$secrets" > "$hexes"
+	sed -n 's/^text:[^:]*:\(.\{8,\}\)$/\1/p' "$secrets" > "$texts"
+	[ -s "$hexes" ] && [ -s "$texts" ] || { _fail "no Kerberos secrets found to look for"; return 1; }
+	files="$SMBW_SCENARIO_OUT/smbwatch.json $SMBW_SCENARIO_OUT/smbwatch.err $SMBW_SCENARIO_OUT/events.rec"
+	if [ -d /run/systemd/system ]; then
+		journalctl --sync 2>/dev/null
+		journalctl -b -o export --no-pager > "$SMBW_STATE/journal.export" 2>/dev/null &&
+			files="$files $SMBW_STATE/journal.export"
+	fi
+	for f in $files; do
+		[ -e "$f" ] || continue
+		od -An -v -tx1 "$f" | tr -d ' \n' > "$SMBW_STATE/scan.hex"
+		grep -q -F -f "$hexes" "$SMBW_STATE/scan.hex" || grep -a -q -i -F -f "$hexes" "$f" ||
+			grep -a -q -F -f "$texts" "$f" || continue
+		while IFS= read -r line; do # which one
+			kind=${line%%:*}
+			val=${line##*:}
+			what=${line#*:}
+			what=${what%:*}
+			if [ "$kind" = hex ]; then
+				grep -q -F -- "$val" "$SMBW_STATE/scan.hex" || grep -a -q -i -F -- "$val" "$f" || continue
+			else
+				grep -a -q -F -- "$val" "$f" || continue
+			fi
+			_fail "Kerberos secret ($what) appears in ${f##*/}"
+			return 1
+		done < "$secrets"
+		_fail "a Kerberos secret appears in ${f##*/}"
+		return 1
+	done
+	rm -f "$SMBW_STATE/journal.export" "$SMBW_STATE/scan.hex"
+	smbw_log "no Kerberos secret in: $(for f in $files; do printf '%s ' "${f##*/}"; done)"
+	smbw_log "  looked for: $(sed 's/^[a-z]*:\([^:]*\):.*/\1/' "$secrets" | paste -sd, | sed 's/,/, /g')"
+}
