@@ -12,6 +12,12 @@
 #   SMBW_VM_OUT      results: OUT/KVER/ (default $SMBW_VM_CACHE/out)
 #   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 1800 s; a whole kernel's run
 #                    takes 650-900 s under TCG on 2 cores)
+#   SMBW_VM_BOOT_TIMEOUT  bound for a boot to userspace (default 240 s): then qemu is stopped
+#                    and the kernel booted again, up to three times in all
+#   SMBW_VM_MATRIX   full (default: every scenario on every kernel, make vmtest) or tiered
+#                    (make check: every scenario on the first kernel, the core set, each file's
+#                    scenario_NAME_core=1, on the others; scenarios named on the command line
+#                    run on every kernel either way)
 #   SMBW_VM_ACCEL    tcg (default) or kvm
 #   SMBW_VM_INIT     systemd (default: PID 1 is systemd, as the service tests need) or bash
 #   SMBW_RESULTS     if set, one "PASS|FAIL|SKIP vm:KVER:NAME" line per cell is appended to it
@@ -27,6 +33,8 @@ CACHE=${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}
 OUTROOT=${SMBW_VM_OUT:-$CACHE/out}
 TMO=${SMBW_VM_TIMEOUT:-1800}
 ACCEL=${SMBW_VM_ACCEL:-tcg}
+MATRIX=${SMBW_VM_MATRIX:-full}
+case $MATRIX in full | tiered) ;; *) echo "vmtest: SMBW_VM_MATRIX=$MATRIX: use full or tiered" >&2; exit 2 ;; esac
 INIT_FLAG=()
 [ "${SMBW_VM_INIT:-systemd}" = bash ] || INIT_FLAG=(-s)
 KARGS=${SMBW_VM_KARGS:-}
@@ -73,6 +81,11 @@ early_boot_failure() {
 	[ ! -s "$dir/rc" ] && ! grep -q '^guest-init: userspace up' "$dir/console.log" 2>/dev/null
 }
 
+# run-vm.sh's own line about it, else its first.
+boot_failure_reason() {
+	grep -m1 '^run-vm: ' "$1/run-vm.err" 2>/dev/null || head -1 "$1/run-vm.err"
+}
+
 boot_once() {
 	local kver=$1 dir=$2
 	shift 2
@@ -83,18 +96,19 @@ boot_once() {
 }
 
 run_kernel() {
-	local kver=$1 dir=$OUTROOT/$1 t0 rc=0
+	local kver=$1 dir=$OUTROOT/$1 t0 rc=0 try
 	shift
 	t0=$(date +%s)
 	log "$kver: booting"
 	boot_once "$kver" "$dir" "$@" || rc=$?
-	if [ "$rc" = 99 ] && early_boot_failure "$dir"; then
-		log "$kver: died before userspace ($(head -1 "$dir/run-vm.err")), booting again"
+	for try in 2 3; do
+		[ "$rc" = 99 ] && early_boot_failure "$dir" || break
+		log "$kver: died before userspace ($(boot_failure_reason "$dir")), booting again ($try of 3)"
 		rm -rf "$dir.failed-boot"
 		mv "$dir" "$dir.failed-boot"
 		rc=0
 		boot_once "$kver" "$dir" "$@" || rc=$?
-	fi
+	done
 	VMTIME[$kver]=$(($(date +%s) - t0))
 	GUESTRC[$kver]=$rc
 	BOOTTIME[$kver]=$(sed -n 's/^userspace_up=//p' "$dir/timing" 2>/dev/null || true)
@@ -203,6 +217,15 @@ print_verdict() {
 	[ "$failed" = 0 ]
 }
 
+# Were scenarios named (words other than VAR=VALUE)?
+names_given() {
+	local a
+	for a in "$@"; do
+		[[ $a =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || return 0
+	done
+	return 1
+}
+
 main() {
 	local k t0
 	t0=$(date +%s)
@@ -211,7 +234,11 @@ main() {
 	resolve_kernels
 	mkdir -p "$OUTROOT"
 	for k in "${KVERS[@]}"; do
-		run_kernel "$k" "$@"
+		if [ "$k" != "${KVERS[0]}" ] && [ "$MATRIX" = tiered ] && ! names_given "$@"; then
+			run_kernel "$k" -c "$@"
+		else
+			run_kernel "$k" "$@"
+		fi
 	done
 	print_table
 	log "total $(($(date +%s) - t0))s"

@@ -5,6 +5,9 @@
 #                  SCRIPT [ARGS...]
 #   -k  kernel from ${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}/kernels (default: the newest there)
 #   -t  bound for the whole VM, boot included (default 900 s)
+#   -b  bound for the boot alone: no "userspace up" on the console after that long and qemu is
+#       stopped (default $SMBW_VM_BOOT_TIMEOUT, else 240 s; a boot takes 10-20 s under TCG, and
+#       one that hangs in the emulator would otherwise hold the whole -t bound)
 #   -o  directory mounted writable on /out in the guest
 #       (default ${SMBW_VM_OUT:-/var/tmp/smbwatch-vm/out}/KVER)
 #   -a  tcg (default; -accel tcg,thread=multi -cpu max) or kvm
@@ -27,7 +30,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 
-KVER='' OUT='' XARGS='' TMO=900 ACCEL=tcg MEM=2048 VERBOSE=0 INIT=guest-init.sh
+KVER='' OUT='' XARGS='' TMO=900 BOOT_TMO=${SMBW_VM_BOOT_TIMEOUT:-240} BOOT_HUNG=0 ACCEL=tcg MEM=2048 VERBOSE=0 INIT=guest-init.sh
 WORK='' RO='' TAILPID='' QPID=''
 VFS_PIDS=()
 
@@ -45,10 +48,11 @@ newest_kernel() {
 
 parse_args() {
 	local o
-	while getopts k:t:o:a:m:x:svh o; do
+	while getopts k:t:b:o:a:m:x:svh o; do
 		case $o in
 		k) KVER=$OPTARG ;;
 		t) TMO=$OPTARG ;;
+		b) BOOT_TMO=$OPTARG ;;
 		o) OUT=$OPTARG ;;
 		a) ACCEL=$OPTARG ;;
 		m) MEM=$OPTARG ;;
@@ -175,10 +179,27 @@ start_qemu() {
 	fi
 }
 
+# Until the guest's userspace says it is up, or BOOT_TMO: then stop qemu (through timeout(1),
+# which passes the signal on), and say so (BOOT_HUNG).
+boot_watchdog() {
+	local i
+	for ((i = 0; i < BOOT_TMO * 5; i++)); do
+		grep -q '^guest-init: userspace up' "$OUT/console.log" 2>/dev/null && return 0
+		kill -0 "$QPID" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	BOOT_HUNG=1
+	kill "$QPID" 2>/dev/null
+	[ -s "$WORK/qemu.pid" ] && kill "$(cat "$WORK/qemu.pid")" 2>/dev/null
+	return 0
+}
+
 # Why the guest left no rc, in one line.
 no_rc_reason() {
 	local qrc=$1 log=$OUT/console.log
-	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	if [ "$BOOT_HUNG" = 1 ]; then
+		echo "boot failure: no userspace after ${BOOT_TMO}s, qemu stopped (last console line: $(tail -n 1 "$log" 2>/dev/null | tr -d '\r'))"
+	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 		echo "timeout: no result after ${TMO}s"
 	elif grep -q 'Kernel panic' "$log" 2>/dev/null; then
 		echo "kernel panic: $(grep -m1 'Kernel panic' "$log" | tr -d '\r')"
@@ -206,6 +227,7 @@ main() {
 	wait_sockets
 	t0=$(date +%s.%N)
 	start_qemu
+	boot_watchdog
 	wait "$QPID" || qrc=$?
 	QPID=
 	[ -z "$TAILPID" ] || wait "$TAILPID" 2>/dev/null || true

@@ -1,8 +1,11 @@
 #!/bin/bash
 # run-scenarios.sh: run the VM scenarios, inside the guest (scripts/vmtest.sh boots it).
 #
-# usage: scripts/vm/run-vm.sh [-k KVER] tests/vm/run-scenarios.sh [-d DIR] [VAR=VALUE...] [NAME...]
+# usage: scripts/vm/run-vm.sh [-k KVER] tests/vm/run-scenarios.sh [-d DIR] [-c] [VAR=VALUE...] [NAME...]
 #   NAME...  run only these scenarios (default: all);  -d  scenario folder (tests/vm/scenarios)
+#   -c       only the core set: the scenarios whose file has a line "scenario_NAME_core=1"
+#            (make check runs every scenario on its first kernel, the core set on the others:
+#            scripts/vmtest.sh, SMBW_VM_MATRIX)
 #   VAR=VALUE  exported to every scenario (the guest gets no environment from the host: this is
 #            how e.g. make soak says SMBW_SOAK_MOUNTS=300); scenario_NAME_timeout=S among them
 #            overrides the file's timeout of NAME
@@ -63,6 +66,14 @@ select_scenarios() {
 	done
 }
 
+# Keep the core set (-c): "scenario_NAME_core=1" in the file, read as text.
+select_core() {
+	local f name
+	while read -r f name; do
+		grep -q "^scenario_${name}_core=1" "$f" && echo "$f $name"
+	done
+}
+
 # scenario_NAME_timeout=S given on the command line, else as written in the file (read, not
 # sourced: no process to start).
 timeout_of() {
@@ -115,18 +126,22 @@ run_one() {
 }
 
 main() {
-	local list f name status el reason failed=0
+	local list f name status el reason failed=0 core=0
 	export LC_ALL=C # glob order of the scenario files
-	if [ "${1:-}" = -d ]; then
-		SCENARIOS=$(realpath "${2:?-d DIR}")
-		shift 2
-	fi
+	while :; do
+		case ${1:-} in
+		-d) SCENARIOS=$(realpath "${2:?-d DIR}"); shift 2 ;;
+		-c) core=1; shift ;;
+		*) break ;;
+		esac
+	done
 	while [[ ${1:-} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
 		export "${1?}"
 		echo "run-scenarios: $1"
 		shift
 	done
 	list=$(discover | select_scenarios "$@")
+	[ "$core" = 0 ] || list=$(select_core <<< "$list")
 	if [ -z "$list" ]; then
 		echo "run-scenarios: no scenario found${1:+ named $*}"
 		return 1

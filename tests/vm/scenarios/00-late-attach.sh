@@ -3,6 +3,7 @@
 . "$SMBW_REPO/tests/vm/smbwatch-lib.sh"
 
 # First: smbwatch starts before cifs.ko exists, waits, and attaches when it loads.
+scenario_late_attach_core=1
 scenario_late_attach() {
 	local out=$SMBW_SCENARIO_OUT i
 	smbw_samba_stop

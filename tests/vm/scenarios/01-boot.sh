@@ -1,6 +1,7 @@
 # 00-boot.sh: the VM itself is fit for smbwatch: cifs.ko loads and has module BTF, which every
 # cifs hook (tracepoints through tp_btf, fentry/fexit) needs.
 
+scenario_boot_core=1
 scenario_boot() {
 	if ! smbw_modprobe_cifs; then
 		smbw_reason "modprobe cifs failed"

@@ -2,6 +2,7 @@
 # Samba in the guest (see tests/vm/smbwatch-lib.sh for what each scenario asserts).
 . "$SMBW_REPO/tests/vm/smbwatch-lib.sh"
 
+scenario_success_core=1
 scenario_success() {
 	_samba "" "" && _watch_start || return 1
 	_mount //127.0.0.1/share || { _watch_stop; _fail "the good mount failed"; return 1; }
@@ -15,6 +16,7 @@ scenario_success() {
 	smbw_reason "no diagnosis, $(_count '.record=="event"') events"
 }
 
+scenario_wrong_password_core=1
 scenario_wrong_password() {
 	_samba "" "" && _watch_start || return 1
 	_mount //127.0.0.1/share "" "$SMBW_USER" "wrong-$SMBW_PW"
@@ -43,6 +45,7 @@ scenario_account_disabled() {
 	_finish
 }
 
+scenario_missing_share_core=1
 scenario_missing_share() {
 	_samba "" "" && _watch_start || return 1
 	_mount //127.0.0.1/nosuchshare
@@ -88,6 +91,7 @@ scenario_encrypt_vs_vers21() {
 	_finish
 }
 
+scenario_refused_core=1
 scenario_refused() {
 	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
 	_watch_start || return 1
@@ -111,6 +115,7 @@ scenario_negotiate_silent() {
 	_finish
 }
 
+scenario_negotiate_reset_core=1
 scenario_negotiate_reset() {
 	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
 	smbw_fake_server reset 445 || { _fail "fake server did not start"; return 1; }
@@ -158,6 +163,7 @@ scenario_server_gone_reconnects() {
 
 # The fallbacks: raw tracepoints and kprobe/kretprobe pairs instead of tp_btf and fexit (as on
 # kernels without BPF trampolines), forced; the diagnosis must not change.
+scenario_kprobe_fallback_core=1
 scenario_kprobe_fallback() {
 	local err=$SMBW_SCENARIO_OUT/smbwatch.err
 	_samba "" "" || return 1

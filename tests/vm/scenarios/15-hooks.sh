@@ -52,6 +52,7 @@ _all_attached() { # MODE: "" (preferred) or fallback
 	fi
 }
 
+scenario_hooks_all_attached_core=1
 scenario_hooks_all_attached() {
 	_samba "" "" && _watch_start || return 1
 	_watch_stop
@@ -59,6 +60,7 @@ scenario_hooks_all_attached() {
 	smbw_reason "$(grep '^smbwatch: hooks cifs' "$SMBW_SCENARIO_OUT/smbwatch.err" | sed 's/^smbwatch: //')"
 }
 
+scenario_hooks_all_attached_fallback_core=1
 scenario_hooks_all_attached_fallback() {
 	_samba "" "" || return 1
 	SMBWATCH_FORCE_FALLBACK=1 _watch_start || return 1
@@ -70,6 +72,7 @@ scenario_hooks_all_attached_fallback() {
 # A signed mount that works, on the kprobe fallback: each phase's kretprobe must find its own
 # arguments although smb2_verify_signature's kprobe ran in between (in the same thread), and the
 # connection's end must show once the share is unmounted.
+scenario_hooks_signed_mount_fallback_core=1
 scenario_hooks_signed_mount_fallback() {
 	_samba "" "" || return 1
 	SMBWATCH_FORCE_FALLBACK=1 _watch_start || return 1
@@ -89,6 +92,7 @@ scenario_hooks_signed_mount_fallback() {
 
 # The same with a wrong password against a server that requires signing: the session setup
 # event is there (it was lost before the stash was keyed by hook), and the diagnosis is right.
+scenario_hooks_signed_bad_password_fallback_core=1
 scenario_hooks_signed_bad_password_fallback() {
 	_samba "server signing = mandatory" "" || return 1
 	SMBWATCH_FORCE_FALLBACK=1 _watch_start || return 1
@@ -103,6 +107,7 @@ scenario_hooks_signed_bad_password_fallback() {
 }
 
 # The connection's end after a good mount (fentry), on the same server as its negotiate.
+scenario_hooks_server_released_core=1
 scenario_hooks_server_released() {
 	local srv
 	_samba "" "" && _watch_start || return 1
@@ -130,6 +135,7 @@ _smb1_sign_refused() {
 	smbw_reason "$(_json -c 'select(.event=="smb_negotiate_done") | {rc, smb1, client_signing, server_signing, sign_refused}' | head -1)"
 }
 
+scenario_hooks_smb1_sign_refused_core=1
 scenario_hooks_smb1_sign_refused() {
 	_samba "server min protocol = NT1
 	server signing = disabled" "" && _watch_start || return 1
@@ -138,6 +144,7 @@ scenario_hooks_smb1_sign_refused() {
 	_smb1_sign_refused
 }
 
+scenario_hooks_smb1_sign_refused_fallback_core=1
 scenario_hooks_smb1_sign_refused_fallback() {
 	_samba "server min protocol = NT1
 	server signing = disabled" "" || return 1
@@ -150,6 +157,7 @@ scenario_hooks_smb1_sign_refused_fallback() {
 
 # The server requires signing and the client may not sign (SecurityFlags without MAY_SIGN):
 # "Server requires signing, but it's disabled in SecurityFlags!" (-EOPNOTSUPP).
+scenario_hooks_client_signing_disabled_core=1
 scenario_hooks_client_signing_disabled() {
 	local f=/proc/fs/cifs/SecurityFlags old rc=0
 	_samba "server signing = mandatory" "" || return 1
@@ -186,6 +194,7 @@ _session_refused() {
 	smbw_reason "$(_json -c 'select(.event=="smb_session_refused") | {comm, refusal_code}' | tr '\n' ' ')"
 }
 
+scenario_hooks_session_refused_core=1
 scenario_hooks_session_refused() {
 	_samba "hosts deny = 127.0.0.1" "" && _watch_start || return 1
 	_mount //127.0.0.1/share
@@ -193,6 +202,7 @@ scenario_hooks_session_refused() {
 	_session_refused
 }
 
+scenario_hooks_session_refused_fallback_core=1
 scenario_hooks_session_refused_fallback() {
 	_samba "hosts deny = 127.0.0.1" "" || return 1
 	SMBWATCH_FORCE_FALLBACK=1 _watch_start || return 1

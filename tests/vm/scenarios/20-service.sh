@@ -18,6 +18,7 @@ _our_programs() {
 	bpftool prog show -j 2>/dev/null | jq '[.[] | select(.name // "" | test("^(tcp_|cifs_)"))] | length'
 }
 
+scenario_service_journal_core=1
 scenario_service_journal() {
 	local out=$SMBW_SCENARIO_OUT entry refs
 	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }

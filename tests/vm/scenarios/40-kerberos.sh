@@ -72,6 +72,7 @@ _krb_expect() {
 
 # A ticket, a good keytab: mounted.  kinit runs while smbwatch watches: the KDC's
 # PREAUTH_REQUIRED (25) before the TGT is a normal round trip, never a diagnosis.
+scenario_krb_success_core=1
 scenario_krb_success() {
 	_krb_setup && _watch_start || return 1
 	_krb_kinit || { _watch_stop; return 1; }
@@ -103,6 +104,7 @@ scenario_krb_no_ticket() {
 }
 
 # A CNAME-like alias of the server with no SPN of its own: the KDC has cifs/fs1 only.
+scenario_krb_spn_alias_core=1
 scenario_krb_spn_alias() {
 	_krb_setup && _krb_kinit && _watch_start || return 1
 	_mount_krb "$KRB_ALIAS_UNC"
@@ -146,6 +148,7 @@ scenario_krb_kdc_silent() {
 # The KDC's clock an hour ahead of smbd's (krb5kdc -T 3600): the client syncs to the KDC
 # (kdc_timesync) and gets its tickets; smbd refuses the AP-REQ (skew, or ticket not yet valid)
 # with a KRB-ERROR inside its SPNEGO reply.
+scenario_krb_clock_skew_core=1
 scenario_krb_clock_skew() {
 	_krb_setup -T 3600 && _krb_kinit && _watch_start || return 1
 	_mount_krb "$KRB_UNC"
@@ -210,6 +213,7 @@ scenario_krb_request_key_missing() {
 }
 
 # The kprobe/raw_tp fallbacks (forced) on the alias case: the diagnosis must not change.
+scenario_krb_fallback_core=1
 scenario_krb_fallback() {
 	local err=$SMBW_SCENARIO_OUT/smbwatch.err
 	_krb_setup && _krb_kinit || return 1
@@ -256,6 +260,7 @@ scenario_krb_leak_check() {
 # (request-key exec'd by a kworker, then cifs.upcall) runs in the root cgroup with the kernel's
 # minimal environment, reads /etc/krb5.conf and /tmp/krb5cc_0, and MIT's libkrb5 connects its
 # UDP socket to the KDC before sending.  A wrapper rule runs cifs.upcall under strace.
+scenario_krb_upcall_facts_core=1
 scenario_krb_upcall_facts() {
 	local out=$SMBW_SCENARIO_OUT w=$SMBW_STATE/upcall-wrap.sh info tr
 	command -v strace > /dev/null || { smbw_reason "no strace"; return 77; }
