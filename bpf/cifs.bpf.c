@@ -783,7 +783,12 @@ static __always_inline int handle_cmd_err(__u32 tid, __u64 sesid, __u16 cmd, __u
 {
 	struct smbw_event *e;
 
-	/* Mount phases, and session loss on any command; file-level errors are not ours. */
+	/*
+	 * Mount phases, and session loss on any command but LOGOFF (the teardown
+	 * of a failed mount); file-level errors are not ours.
+	 */
+	if (cmd == SMB2_CMD_LOGOFF)
+		return 0;
 	if (cmd > SMB2_CMD_TREE_CONNECT && status != STATUS_NETWORK_SESSION_EXPIRED &&
 	    status != STATUS_USER_SESSION_DELETED)
 		return 0;

@@ -764,6 +764,123 @@ static void test_tables_are_bounded_and_evictions_counted(void **state)
 	correlator_free(c);
 }
 
+/* ---- signing and guests at tree connect (tests/vm/scenarios/50-faulty-server.sh) ---- */
+
+/* A negotiate in which the client asked to sign (the sign option) and the server offers it. */
+static void signed_session(struct fixture *f, uint64_t t, const char *user, bool anonymous)
+{
+	struct smbw_event e = ev_phase(EV_SMB_NEGOTIATE_DONE, t, 100, SRV1, 0);
+
+	e.flags = SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED;
+	connected(f, t - 5 * MS, 100, SRV1, SOCK1, "fs1", ipv4(10, 0, 0, 5, 445));
+	feed(f, e);
+	feed(f, auth_sent(t + 1 * MS, user, anonymous, 0, 0));
+	e = ev_phase(EV_SMB_SESSION_SETUP_DONE, t + 2 * MS, 100, SRV1, 0);
+	strcpy(e.user, user);
+	feed(f, e);
+}
+
+static struct smbw_event signature_bad(uint64_t ts)
+{
+	struct smbw_event e = ev_base(EV_SMB_SIGNATURE_BAD, ts, 100);
+
+	e.server = SRV1;
+	e.rc = -EACCES;
+	return e;
+}
+
+static void tree_refused(struct fixture *f, uint64_t t, const char *unc, uint32_t status)
+{
+	struct smbw_event e = ev_tree(t + 1 * MS, 100, SRV1, unc, -EACCES);
+
+	feed(f, ev_status(t, 100, 3, status, -EACCES));
+	feed(f, e);
+}
+
+/* cifs logs bad signatures and goes on: the mount stands, and that is told once. */
+static void test_bad_signatures_on_a_mount_that_stands(void **state)
+{
+	struct fixture *f = *state;
+	struct diagnosis *d;
+
+	signed_session(f, 1 * SEC, "alice", false);
+	feed(f, signature_bad(1 * SEC + 10 * MS));
+	feed(f, ev_tree(1 * SEC + 11 * MS, 100, SRV1, "\\\\fs1\\IPC$", 0));
+	feed(f, signature_bad(1 * SEC + 12 * MS));
+	feed(f, ev_tree(1 * SEC + 13 * MS, 100, SRV1, "\\\\fs1\\data", 0));
+	tick(f, 100 * SEC);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	d = &f->sink.d[0];
+	assert_int_equal(d->cause, CAUSE_SIGNING_FAILURE);
+	assert_int_equal(d->phase, PHASE_ANY);
+	assert_int_equal(d->ev.signature_failures, 2);
+	assert_int_equal(d->rc, -EACCES);
+	assert_false(d->ipc);
+}
+
+/*
+ * A server that cannot verify the client's signatures refuses every signed
+ * request: IPC$, then the share, then the LOGOFF of the failed mount. One
+ * signing-failure for the mount, one for IPC$, nothing for the LOGOFF.
+ */
+static void test_signed_requests_refused_are_a_signing_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct diagnosis *d;
+
+	signed_session(f, 1 * SEC, "alice", false);
+	tree_refused(f, 1 * SEC + 10 * MS, "\\\\fs1\\IPC$", NT_STATUS_ACCESS_DENIED);
+	tree_refused(f, 1 * SEC + 20 * MS, "\\\\fs1\\data", NT_STATUS_ACCESS_DENIED);
+	feed(f, ev_status(1 * SEC + 30 * MS, 100, SMB2_CMD_LOGOFF, NT_STATUS_ACCESS_DENIED,
+			  -EACCES));
+	tick(f, 100 * SEC);
+	finish(f);
+	assert_int_equal(f->sink.n, 2);
+	d = &f->sink.d[0];
+	assert_true(d->ipc);
+	assert_int_equal(d->cause, CAUSE_SIGNING_FAILURE);
+	d = &f->sink.d[1];
+	assert_false(d->ipc);
+	assert_int_equal(d->cause, CAUSE_SIGNING_FAILURE);
+	assert_int_equal(d->phase, PHASE_TREE_CONNECT);
+	assert_true(d->ev.ipc_denied);
+	assert_string_equal(d->ev.sent.user, "alice");
+}
+
+/* A signed session, IPC$ fine, the share refused: its permissions, not signing. */
+static void test_a_share_refused_on_a_signed_session_is_its_permissions(void **state)
+{
+	struct fixture *f = *state;
+
+	signed_session(f, 1 * SEC, "alice", false);
+	feed(f, ev_tree(1 * SEC + 10 * MS, 100, SRV1, "\\\\fs1\\IPC$", 0));
+	tree_refused(f, 1 * SEC + 20 * MS, "\\\\fs1\\data", NT_STATUS_ACCESS_DENIED);
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_SHARE_ACCESS_DENIED);
+	assert_false(f->sink.d[0].ev.ipc_denied);
+}
+
+/* An anonymous session the server let in and whose tree connects it refuses. */
+static void test_an_anonymous_session_refused_at_tree_connect_is_a_guest_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct diagnosis *d;
+
+	signed_session(f, 1 * SEC, "", true);
+	tree_refused(f, 1 * SEC + 10 * MS, "\\\\fs1\\IPC$", NT_STATUS_ACCESS_DENIED);
+	tree_refused(f, 1 * SEC + 20 * MS, "\\\\fs1\\data", NT_STATUS_ACCESS_DENIED);
+	finish(f);
+	assert_int_equal(f->sink.n, 2);
+	for (int i = 0; i < 2; i++) {
+		d = &f->sink.d[i];
+		assert_int_equal(d->cause, CAUSE_GUEST_REFUSED);
+		assert_true(d->ev.sent.seen && d->ev.sent.anonymous);
+	}
+	assert_false(f->sink.d[1].ipc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,6 +930,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_local_servers_socket_on_a_reused_address_is_not_evidence,
 						setup, teardown),
 		cmocka_unit_test(test_tables_are_bounded_and_evictions_counted),
+		cmocka_unit_test_setup_teardown(test_bad_signatures_on_a_mount_that_stands, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_signed_requests_refused_are_a_signing_failure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_share_refused_on_a_signed_session_is_its_permissions,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_anonymous_session_refused_at_tree_connect_is_a_guest_refused,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

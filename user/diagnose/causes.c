@@ -67,8 +67,10 @@ static const struct cause_info causes[CAUSE_COUNT] = {
 		"signing-failure", PHASE_SESSION_SETUP, 3,
 		"SMB message signing failed: a bad signature, or signing required by one side and "
 		"disabled on the other.",
-		"Check the signing settings on both sides (sign mount option, server 'server "
-		"signing'); old third-party devices sign incorrectly.",
+		"Check the signing settings on both sides (sign mount option, "
+		"/proc/fs/cifs/SecurityFlags, server 'server signing'); old third-party devices "
+		"sign incorrectly (update their firmware), and a middlebox that alters SMB traffic "
+		"(WAN optimizer, proxy, IPS) breaks every signature.",
 		"a12a86ff7c56495f886554f57f0f8574" },
 	[CAUSE_SESSION_ENCRYPTION_REQUIRED] = {
 		"session-encryption-required", PHASE_SESSION_SETUP, 3,

@@ -7,6 +7,8 @@
 #include "krb_error.h"
 #include "ntstatus.h"
 
+#define SMB2_SESSION_FLAG_IS_GUEST 0x0001
+#define SMB2_SESSION_FLAG_IS_NULL 0x0002
 #define SMB2_SESSION_FLAG_ENCRYPT_DATA 0x0004
 #define SMB2_SHAREFLAG_ENCRYPT_DATA 0x8000
 #define SMB30_DIALECT 0x0300
@@ -198,6 +200,37 @@ static bool guest_refused(const struct diagnosis *d)
 	return guest;
 }
 
+/*
+ * The session signs its requests: the client signs (SMBW_F_SIGN), or the
+ * negotiate says one side asked for it and the client may. Guest and null
+ * sessions are never signed.
+ */
+static bool session_signed(const struct diagnosis *d)
+{
+	uint32_t f = d->flags;
+
+	if (d->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL) ||
+	    (d->ev.sent.seen && d->ev.sent.anonymous))
+		return false;
+	if (f & SMBW_F_SIGN)
+		return true;
+	return (f & SMBW_F_SECMODE_KNOWN) && !(f & SMBW_F_SIGN_DISABLED) &&
+	       (f & (SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_REQUIRED));
+}
+
+/*
+ * A server that cannot verify the client's signatures answers every signed
+ * request ACCESS_DENIED (MS-SMB2 3.3.5.2.4); after the session setup the first
+ * of them are the tree connects, IPC$'s first. No server refuses IPC$ to a
+ * user it has just authenticated, so a signed session refused IPC$ and then
+ * the share is a signing failure, not the share's permissions.
+ */
+static bool signed_requests_refused(const struct diagnosis *d)
+{
+	return (d->ev.ipc_denied || (d->ipc && d->nt_status == NT_STATUS_ACCESS_DENIED)) &&
+	       session_signed(d);
+}
+
 static enum cause_id classify_session(const struct diagnosis *d)
 {
 	uint32_t s = d->nt_status;
@@ -241,6 +274,10 @@ static enum cause_id classify_tree(const struct diagnosis *d)
 	if (s == NT_STATUS_ACCESS_DENIED || s == NT_STATUS_NETWORK_ACCESS_DENIED) {
 		if ((d->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) || client_cannot_encrypt(d))
 			return CAUSE_SHARE_ENCRYPTION_REQUIRED;
+		if (guest_refused(d))
+			return CAUSE_GUEST_REFUSED;
+		if (d->ev.signature_failures || signed_requests_refused(d))
+			return CAUSE_SIGNING_FAILURE;
 		return CAUSE_SHARE_ACCESS_DENIED;
 	}
 	/* seal asked for, refused by the client before anything was sent */

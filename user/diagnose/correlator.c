@@ -550,6 +550,37 @@ static bool upcall_failed(const struct smb_conn *k)
 	return k && k->spnego_seen && k->spnego_rc < 0;
 }
 
+/* What the session's tree connects are judged by: who it is, how its IPC$ went. */
+static void session_set_up(struct smb_conn *k, const struct smbw_event *e)
+{
+	k->ses_sent = k->sent;
+	k->sent.seen = false; /* the next session setup sends its own */
+	k->session_flags = e->session_flags;
+	k->ipc_denied = false;
+}
+
+/* A refused IPC$ tree connect: the share's own refusal, if it comes, is read with it. */
+static void tree_refused(struct smb_conn *k, const struct diagnosis *d)
+{
+	if (unc_is_ipc(d->unc) && d->nt_status == NT_STATUS_ACCESS_DENIED)
+		k->ipc_denied = true;
+}
+
+static void signature_diagnosis(struct correlator *c, struct smb_conn *k,
+				const struct smbw_event *e);
+
+/*
+ * The share's tree connect worked: the mount stands. Answers that failed
+ * signature verification on the way did not stop it (cifs logs them and goes
+ * on), so no failing phase carries them: they are told now.
+ */
+static void mount_stands(struct correlator *c, struct smb_conn *k, const struct smbw_event *e)
+{
+	k->established = true;
+	if (k->signature_failures)
+		signature_diagnosis(c, k, e);
+}
+
 static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum phase phase)
 {
 	struct smb_conn *k = event_conn(c, e);
@@ -576,9 +607,9 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 	if (e->rc == 0) {
 		take_note(c, NOTE_STATUS, e, e->command, &n); /* e.g. MORE_PROCESSING legs */
 		if (k && phase == PHASE_TREE_CONNECT && !unc_is_ipc(e->unc))
-			k->established = true;
+			mount_stands(c, k, e);
 		if (k && phase == PHASE_SESSION_SETUP)
-			k->sent.seen = false; /* the next session setup sends its own */
+			session_set_up(k, e);
 		return;
 	}
 	base_diagnosis(&d, e, phase);
@@ -592,6 +623,8 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 			kerberos_evidence(c, k, &d);
 		if (phase == PHASE_SESSION_SETUP)
 			k->sent.seen = false;
+		if (phase == PHASE_TREE_CONNECT)
+			tree_refused(k, &d);
 	}
 	if (!d.nt_status && !transport_error(e->rc) && !upcall_failed(k))
 		add_lacked(&d.ev,
@@ -615,8 +648,12 @@ static void on_command_failed(struct correlator *c, const struct smbw_event *e)
 	struct diagnosis d;
 	struct smb_conn *k;
 
-	if (e->nt_status == NT_STATUS_MORE_PROCESSING_REQUIRED) {
-		c->stats.ignored++; /* multi-leg authentication: normal */
+	/*
+	 * Multi-leg authentication is normal; LOGOFF is the teardown of a mount
+	 * that failed or ended (older agents and recordings have it), never news.
+	 */
+	if (e->nt_status == NT_STATUS_MORE_PROCESSING_REQUIRED || e->command == SMB2_CMD_LOGOFF) {
+		c->stats.ignored++;
 		return;
 	}
 	if (e->nt_status == NT_STATUS_NETWORK_SESSION_EXPIRED ||
@@ -628,6 +665,12 @@ static void on_command_failed(struct correlator *c, const struct smbw_event *e)
 		if (k)
 			fill_from_conn(&d, k);
 		conclude(c, &d);
+		return;
+	}
+	/* only the mount's phases wait for their fexit twins */
+	if (e->command != SMB2_CMD_NEGOTIATE && e->command != SMB2_CMD_SESSION_SETUP &&
+	    e->command != SMB2_CMD_TREE_CONNECT) {
+		c->stats.ignored++;
 		return;
 	}
 	add_note(c, NOTE_STATUS, e);
@@ -711,23 +754,33 @@ static void on_spnego(struct correlator *c, const struct smbw_event *e)
 	k->sectype = SECTYPE_KERBEROS; /* an upcall is made only for Kerberos */
 }
 
-static void on_signature_bad(struct correlator *c, const struct smbw_event *e)
+/* Answers of a mounted share's server failed signature verification: cifs took them. */
+static void signature_diagnosis(struct correlator *c, struct smb_conn *k,
+				const struct smbw_event *e)
 {
-	struct smb_conn *k = event_conn(c, e);
 	struct diagnosis d;
 
-	if (!k)
-		return;
-	k->signature_failures++;
-	if (!k->established)
-		return; /* the failing phase will carry it */
 	base_diagnosis(&d, e, PHASE_ANY);
+	d.rc = k->signature_rc; /* smb2_verify_signature's, not the event's */
 	d.cause = CAUSE_SIGNING_FAILURE;
 	fill_from_conn(&d, k);
 	conn_evidence(c, k, &d);
 	d.count = 1;
 	c->stats.diagnoses++;
 	c->fn(c->ctx, &d);
+}
+
+static void on_signature_bad(struct correlator *c, const struct smbw_event *e)
+{
+	struct smb_conn *k = event_conn(c, e);
+
+	if (!k)
+		return;
+	k->signature_failures++;
+	k->signature_rc = e->rc;
+	if (!k->established)
+		return; /* the failing phase carries it, or the mount that stands */
+	signature_diagnosis(c, k, e);
 }
 
 /* The NTLMSSP AUTHENTICATE of a session setup leg: who the client said it was. */
@@ -940,6 +993,8 @@ static void conclude_note(struct correlator *c, const struct note *n)
 		if (d.phase == PHASE_SESSION_SETUP &&
 		    (k->spnego_seen || d.sectype == SECTYPE_KERBEROS))
 			kerberos_evidence(c, k, &d);
+		if (d.phase == PHASE_TREE_CONNECT)
+			tree_refused(k, &d);
 	}
 	conclude(c, &d);
 }

@@ -47,6 +47,7 @@ struct smb_conn {
 	uint32_t negotiate_flags; /* SMBW_F_* of the last negotiate (signing) */
 	bool established; /* a tree connect other than IPC$ worked: a mount stands */
 	uint32_t reconnects, signature_failures;
+	int32_t signature_rc; /* what smb2_verify_signature said last */
 	/* evidence of earlier sockets of this connection (reconnects) */
 	uint32_t carried_retransmits;
 	enum reset_side carried_reset;
@@ -55,6 +56,9 @@ struct smb_conn {
 	bool spnego_seen, used;
 	bool krb_watched;    /* the upcall's event came from an agent with the Kerberos hooks */
 	struct sent_evidence sent; /* the last NTLMSSP AUTHENTICATE the client sent */
+	struct sent_evidence ses_sent; /* the one of the session set up: its tree connects' */
+	uint32_t session_flags;        /* SMB2_SESSION_FLAG_* of the session set up */
+	bool ipc_denied;               /* its IPC$ tree connect was refused (ACCESS_DENIED) */
 	bool session_refused;  /* RFC 1002 negative session response */
 	uint8_t refusal_code;
 };

@@ -73,6 +73,7 @@ struct evidence {
 	bool syn_answered;         /* the SMB socket reached ESTABLISHED */
 	uint32_t reconnects;       /* reconnects of the connection while it failed */
 	uint32_t signature_failures;
+	bool ipc_denied;           /* the session's IPC$ tree connect was refused too */
 	int32_t spnego_rc;         /* Kerberos upcall result, 0 if none */
 	bool spnego_seen;
 	uint32_t kdc_resets;       /* TCP resets on port 88 around the failure */

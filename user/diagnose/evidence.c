@@ -77,7 +77,15 @@ void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagno
 	d->ev.elapsed_ns = d->ts_ns > start ? d->ts_ns - start : 0;
 	d->ev.reconnects = k->reconnects;
 	d->ev.signature_failures = k->signature_failures;
+	/* a tree connect's: what the client sent for the session it runs on */
 	d->ev.sent = k->sent;
+	if (d->phase == PHASE_TREE_CONNECT) {
+		if (!k->sent.seen)
+			d->ev.sent = k->ses_sent;
+		if (!d->session_flags)
+			d->session_flags = k->session_flags;
+		d->ev.ipc_denied = k->ipc_denied;
+	}
 	d->ev.spnego_seen = k->spnego_seen;
 	d->ev.spnego_rc = k->spnego_rc;
 	d->ev.session_refused = k->session_refused;

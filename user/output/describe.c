@@ -125,6 +125,34 @@ static void krb_detail(struct strbuf *sb, const struct diagnosis *d, int64_t off
 	}
 }
 
+/* Bad signatures on a mount that stands: cifs logs them and uses the answers. */
+static void bad_signatures(struct strbuf *sb, const struct diagnosis *d)
+{
+	char ebuf[16];
+	uint32_t n = d->ev.signature_failures;
+
+	sb_printf(sb, ": %u answer%s failed signature verification", n, n == 1 ? "" : "s");
+	if (d->rc)
+		sb_printf(sb, " (%s (%d))", errno_name(d->rc, ebuf, sizeof(ebuf)), d->rc);
+	sb_puts(sb, "; cifs used them anyway: the mount stands, its answers unauthenticated");
+}
+
+/* Why a refused tree connect is a signing failure. */
+static void signing_detail(struct strbuf *sb, const struct diagnosis *d)
+{
+	if (d->phase != PHASE_TREE_CONNECT)
+		return;
+	if (d->ev.signature_failures)
+		sb_printf(sb, "; %u answer%s failed signature verification", d->ev.signature_failures,
+			  d->ev.signature_failures == 1 ? "" : "s");
+	else if (d->ipc)
+		sb_puts(sb, "; a signed session refused IPC$: the server does not accept this "
+			    "client's signatures");
+	else if (d->ev.ipc_denied)
+		sb_puts(sb, "; IPC$ was refused too: the server does not accept this client's "
+			    "signatures");
+}
+
 void describe_message(struct strbuf *sb, const struct diagnosis *d, int64_t offset_ns)
 {
 	const char *status = ntstatus_name(d->nt_status);
@@ -132,6 +160,12 @@ void describe_message(struct strbuf *sb, const struct diagnosis *d, int64_t offs
 
 	sb_printf(sb, "%s: ", cause_info(d->cause)->id);
 	subject(sb, d);
+	if (d->cause == CAUSE_SIGNING_FAILURE && d->phase == PHASE_ANY && d->ev.signature_failures) {
+		bad_signatures(sb, d);
+		if (d->repeat)
+			sb_printf(sb, " [%u more time%s]", d->count, d->count == 1 ? "" : "s");
+		return;
+	}
 	if (d->cause == CAUSE_RECONNECT)
 		sb_puts(sb, " was reconnected");
 	else if (d->cause == CAUSE_SESSION_EXPIRED)
@@ -150,6 +184,8 @@ void describe_message(struct strbuf *sb, const struct diagnosis *d, int64_t offs
 		sb_printf(sb, "%s %s (%d)", d->nt_status ? "," : "",
 			  errno_name(d->rc, ebuf, sizeof(ebuf)), d->rc);
 	krb_detail(sb, d, offset_ns);
+	if (d->cause == CAUSE_SIGNING_FAILURE)
+		signing_detail(sb, d);
 	if (d->ipc)
 		sb_puts(sb, " [IPC$: does not fail the mount]");
 	if (d->repeat)

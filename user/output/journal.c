@@ -103,6 +103,7 @@ int journal_diagnosis(const struct diagnosis *d, int64_t offset_ns)
 			    "SMB_SYN_ANSWERED=%d", d->ev.syn_answered,
 			    "SMB_RESET_BY=%s", reset_side_name(d->ev.reset),
 			    "SMB_RECONNECTS=%u", d->ev.reconnects,
+			    "SMB_SIGNATURE_FAILURES=%u", d->ev.signature_failures,
 			    "SMB_CLIENT_SIGNING=%s", client_signing_name(d->flags),
 			    "SMB_SERVER_SIGNING=%s", server_signing_name(d->flags),
 			    "SMB_SESSION_REFUSED_CODE=%u", d->ev.refusal_code,
