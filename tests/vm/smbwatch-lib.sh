@@ -71,7 +71,7 @@ _expect_diagnosis() {
 	all=$(_json 'select(.record=="diagnosis" and .ipc==false) | .cause' | tr -d '"' | xargs)
 	n=$(_count ".record==\"diagnosis\" and .ipc==false")
 	[ "$n" = 1 ] || { _fail "expected one diagnosis $1, got $n: ${all:-none}"; return 1; }
-	[ "$(_count ".record==\"diagnosis\" and .cause==\"$1\" and ($2)")" = 1 ] ||
+	[ "$(_count ".record==\"diagnosis\" and .ipc==false and .cause==\"$1\" and ($2)")" = 1 ] ||
 		_fail "diagnosis is '$all', expected $1 with $2: $(_json 'select(.record=="diagnosis")' | head -1)"
 }
 
