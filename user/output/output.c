@@ -124,6 +124,8 @@ static void text_details(struct strbuf *sb, const struct diagnosis *d, int64_t o
 		sb_printf(sb, ", reconnects %u", ev->reconnects);
 	if (ev->signature_failures)
 		sb_printf(sb, ", bad signatures %u", ev->signature_failures);
+	if (ev->ipc_denied)
+		sb_puts(sb, ", IPC$ refused too");
 	if (ev->spnego_seen)
 		sb_printf(sb, ", kerberos upcall rc %d", ev->spnego_rc);
 	if (ev->session_refused)
