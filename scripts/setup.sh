@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libsystemd-dev libkrb5-dev)
-TEST=(libcmocka-dev iproute2 iptables jq util-linux python3)
+TEST=(libcmocka-dev iproute2 iptables jq util-linux python3 prometheus-node-exporter)
 # VM tests: qemu boots Debian kernels with real cifs.ko; Samba and mount.cifs run inside.
 VM=(qemu-system-x86 busybox-static samba cifs-utils smbclient kmod cpio xz-utils zstd bc procps krb5-kdc krb5-admin-server krb5-user keyutils)
 
@@ -66,7 +66,7 @@ install_packages() {
 install_packages
 # The suite's own services are started by the tests themselves (smbd runs only
 # inside the test VMs): keep the host's Samba from listening on 445.
-for unit in smbd nmbd samba-ad-dc; do
+for unit in smbd nmbd samba-ad-dc prometheus-node-exporter; do
 	systemctl disable --now "$unit" >/dev/null 2>&1 || true
 done
 

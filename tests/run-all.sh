@@ -61,6 +61,7 @@ done
 echo "== live BPF tests on $(uname -r)"
 tests/live/tcp_live.sh ./smbwatch build/tests/fake-smb-server
 tests/live/krb_live.sh ./smbwatch
+tests/live/metrics_live.sh ./smbwatch
 
 if [ "${SMBW_SKIP_VM:-0}" = 1 ] && [ -z "${CI:-}" ]; then
 	t_skip vmtest "SMBW_SKIP_VM=1"

@@ -23,6 +23,7 @@
 
 #define POLL_MS 200
 #define CIFS_CHECK_NS 1000000000ull /* look for cifs.ko once a second */
+#define METRICS_NS 5000000000ull    /* rewrite the metrics file every 5 s */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -141,7 +142,63 @@ struct live {
 	uint64_t watchdog_ns;
 	bool cifs_attached;
 	int fatal;
+	struct metrics metrics; /* --metrics-file */
+	int metrics_errno;      /* of the last failed write: told once, not every 5 s */
 };
+
+static void metrics_agent_from_pipeline(struct metrics_agent *a, const struct pipeline *p)
+{
+	static struct utsname u;
+
+	uname(&u);
+	a->version = SMBWATCH_VERSION;
+	a->kernel = u.release;
+	a->events = p->events;
+	a->malformed = p->malformed;
+	a->unknown = p->unknown;
+}
+
+/* The metrics file, whole, now: 0 or -errno (told once per kind of failure). */
+static int write_metrics(const char *path, const struct metrics *m, const struct metrics_agent *a,
+			 int *last_errno)
+{
+	struct strbuf sb;
+	char err[512];
+	int r;
+
+	sb_init(&sb);
+	metrics_format(&sb, m, a);
+	r = metrics_write_file(path, sb_str(&sb), err, sizeof(err));
+	sb_free(&sb);
+	if (r && -r != *last_errno)
+		fail("%s", err);
+	*last_errno = -r;
+	return r;
+}
+
+static int live_metrics(struct live *lv)
+{
+	struct metrics_agent a = { 0 };
+	static const char *const names[] = { "tcp", "kdc", "cifs" };
+
+	if (!lv->opts->metrics_path)
+		return 0;
+	metrics_agent_from_pipeline(&a, &lv->pipe);
+	a.dropped = lv->loader ? loader_drops(lv->loader) : 0;
+	for (int i = 0; i < 3 && lv->loader; i++) {
+		const struct loader_group *g = loader_group(lv->loader, names[i]);
+
+		if (!g)
+			continue;
+		a.groups[a.ngroups].name = g->name;
+		a.groups[a.ngroups].attached = g->attached;
+		a.groups[a.ngroups].failed = g->failed;
+		a.groups[a.ngroups].missing = g->absent_required;
+		a.groups[a.ngroups].waiting = g->waiting;
+		a.ngroups++;
+	}
+	return write_metrics(lv->opts->metrics_path, &lv->metrics, &a, &lv->metrics_errno);
+}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -239,7 +296,8 @@ static void check_cifs(struct live *lv)
 
 static int live_loop(struct live *lv)
 {
-	uint64_t start = now_ns(CLOCK_MONOTONIC), last_cifs = 0, last_ping = 0, now;
+	uint64_t start = now_ns(CLOCK_MONOTONIC), last_cifs = 0, last_ping = 0, last_metrics = start;
+	uint64_t now;
 	uint64_t limit = (uint64_t)(lv->opts->duration * 1e9);
 	int err;
 
@@ -264,6 +322,10 @@ static int live_loop(struct live *lv)
 			last_ping = now;
 		}
 		pipeline_tick(&lv->pipe, now);
+		if (now - last_metrics >= METRICS_NS) {
+			live_metrics(lv);
+			last_metrics = now;
+		}
 		if (lv->out.write_errors) {
 			/* e.g. the reader of a pipe went away: nobody sees the diagnoses any more */
 			fail("cannot write the output: %s", strerror(lv->out.last_errno));
@@ -312,6 +374,10 @@ static int live_setup(struct live *lv, const struct options *o)
 		fail("out of memory");
 		return -ENOMEM;
 	}
+	if (o->metrics_path) {
+		metrics_init(&lv->metrics, o->metrics_by_server, offset);
+		lv->out.metrics = &lv->metrics;
+	}
 	if (pipeline_map_kernel_addresses(&lv->pipe)) {
 		fail("no random bytes for the ids that stand for kernel addresses (getrandom and "
 		     "/dev/urandom failed): refusing to print or record kernel addresses");
@@ -339,6 +405,9 @@ static int live_setup(struct live *lv, const struct options *o)
 	shed_privileges(lv);
 	startup_headline(err, sizeof(err), o);
 	announce(lv, err);
+	/* a metrics path that cannot be written is said now, before READY */
+	if (live_metrics(lv))
+		return -EIO;
 	lv->watchdog_ns = service_watchdog_ns();
 	service_notify_ready();
 	return 0;
@@ -405,6 +474,7 @@ int agent_run_live(const struct options *o)
 			note_losses(&lv, now_ns(CLOCK_MONOTONIC));
 		}
 		pipeline_finish(&lv.pipe);
+		live_metrics(&lv); /* the final counts, after the last conclusions */
 	}
 	live_teardown(&lv);
 	return err ? EXIT_RUNTIME : EXIT_OK;
@@ -413,8 +483,11 @@ int agent_run_live(const struct options *o)
 int agent_run_replay(const struct options *o)
 {
 	enum output_format f = resolve_format(o->format);
+	struct metrics_agent agent = { 0 };
+	struct metrics metrics;
 	struct pipeline pipe;
 	struct rec_reader rd;
+	int merr = 0, mrc = 0;
 	struct smbw_event e;
 	struct output out;
 	char err[512];
@@ -430,10 +503,18 @@ int agent_run_replay(const struct options *o)
 		rec_reader_close(&rd);
 		return EXIT_RUNTIME;
 	}
+	if (o->metrics_path) {
+		metrics_init(&metrics, o->metrics_by_server, rd.realtime_offset_ns);
+		out.metrics = &metrics;
+	}
 	while ((r = rec_reader_next(&rd, &e, err, sizeof(err))) == 1)
 		pipeline_feed(&pipe, &e, sizeof(e));
 	/* What was read before a bad record is still diagnosed and shown. */
 	pipeline_finish(&pipe);
+	if (o->metrics_path) {
+		metrics_agent_from_pipeline(&agent, &pipe);
+		mrc = write_metrics(o->metrics_path, &metrics, &agent, &merr);
+	}
 	describe_pipeline(&pipe, o->verbose);
 	pipeline_free(&pipe);
 	if (r < 0)
@@ -441,5 +522,5 @@ int agent_run_replay(const struct options *o)
 		     (unsigned long long)rd.records);
 	rec_reader_close(&rd);
 	output_free(&out);
-	return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+	return r < 0 || mrc ? EXIT_RUNTIME : EXIT_OK;
 }

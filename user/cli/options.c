@@ -34,6 +34,13 @@ static const char usage_text[] =
 "      --color=WHEN       colour text output: auto (default), always, never\n"
 "      --ringbuf-kb=KB    BPF ring buffer size in KiB, a power of two >= 4\n"
 "                         (default 1024)\n"
+"      --metrics-file=PATH\n"
+"                         write Prometheus metrics to PATH (node_exporter's\n"
+"                         textfile collector: a *.prom file in its directory),\n"
+"                         every 5 s and at exit, atomically\n"
+"      --metrics-by-server\n"
+"                         label the failure counts with the server too (one\n"
+"                         series per server, at most ~120 servers)\n"
 "  -v, --verbose          more detail in text output; twice: libbpf debug log\n"
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
@@ -114,7 +121,7 @@ static int parse_ringbuf_kb(const char *s, unsigned int *kb)
 	return 0;
 }
 
-enum { OPT_REPLAY = 256, OPT_COLOR, OPT_RINGBUF };
+enum { OPT_REPLAY = 256, OPT_COLOR, OPT_RINGBUF, OPT_METRICS, OPT_METRICS_BY_SERVER };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -126,6 +133,8 @@ static const struct option long_opts[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS },
+	{ "metrics-by-server", no_argument, NULL, OPT_METRICS_BY_SERVER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -190,6 +199,17 @@ static enum parse_result apply_option(int c, const char *arg, struct options *o,
 			return PARSE_USAGE;
 		}
 		break;
+	case OPT_METRICS:
+		if (!arg[0]) {
+			usage_error(err, "%s", "--metrics-file needs a path, e.g. "
+				    "/var/lib/prometheus/node-exporter/smbwatch.prom");
+			return PARSE_USAGE;
+		}
+		o->metrics_path = arg;
+		break;
+	case OPT_METRICS_BY_SERVER:
+		o->metrics_by_server = true;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -208,6 +228,10 @@ static enum parse_result apply_option(int c, const char *arg, struct options *o,
 /* Combinations that make no sense are refused rather than half-honoured. */
 static enum parse_result check_combination(const struct options *o, FILE *err)
 {
+	if (o->metrics_by_server && !o->metrics_path) {
+		usage_error(err, "%s", "--metrics-by-server needs --metrics-file");
+		return PARSE_USAGE;
+	}
 	if (o->replay_path && o->record_path) {
 		usage_error(err, "%s", "--record and --replay cannot be combined: copy the file instead");
 		return PARSE_USAGE;

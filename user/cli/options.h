@@ -31,6 +31,8 @@ struct options {
 	const char *record_path;
 	const char *replay_path;
 	unsigned int ringbuf_kb;
+	const char *metrics_path;  /* --metrics-file: Prometheus textfile, rewritten every few s */
+	bool metrics_by_server;    /* --metrics-by-server: a server label on the failure counts */
 };
 
 enum parse_result {

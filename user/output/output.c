@@ -320,6 +320,8 @@ void diagnosis_to_json(struct strbuf *sb, const struct diagnosis *d, int64_t off
 
 void output_diagnosis(struct output *o, const struct diagnosis *d)
 {
+	if (o->metrics)
+		metrics_count(o->metrics, d);
 	if (o->format == FORMAT_JOURNAL) {
 		int r = journal_diagnosis(d, o->realtime_offset_ns);
 

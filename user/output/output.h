@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "diagnosis.h"
+#include "metrics.h"
 #include "options.h"
 #include "smbwatch_event.h"
 #include "strbuf.h"
@@ -22,6 +23,7 @@ struct output {
 	struct strbuf line;
 	uint64_t write_errors;
 	int last_errno; /* of the last failed write */
+	struct metrics *metrics; /* NULL unless --metrics-file: every diagnosis shown is counted */
 };
 
 void output_init(struct output *o, enum output_format format, bool color, int verbose, FILE *f,
