@@ -105,6 +105,19 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
 
+# The Debian package (debian/), from the tracked and new files of this tree, built in
+# $(OUTPUT)/deb/ and checked by lintian: $(OUTPUT)/deb/smbwatch_VERSION_ARCH.deb.
+.PHONY: deb
+deb:
+	rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/src
+	git ls-files -z -c -o --exclude-standard | tar -c --null -T - | tar -x -C $(OUTPUT)/deb/src
+	cd $(OUTPUT)/deb/src && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 || \
+		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed (see $(OUTPUT)/deb/build.log)"; exit 1; }
+	lintian --fail-on error $(OUTPUT)/deb/*.changes > $(OUTPUT)/deb/lintian.txt 2>&1; \
+		rc=$$?; cat $(OUTPUT)/deb/lintian.txt; \
+		[ $$rc = 0 ] || { echo "make deb: lintian reports errors"; exit 1; }
+	@ls $(OUTPUT)/deb/*.deb
+
 # Regenerates the committed headers/vmlinux.h from the running kernel's BTF.
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > headers/vmlinux.h
