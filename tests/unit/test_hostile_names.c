@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "event_builders.h"
+#include "utf8_oracle.h"
 #include "event_format.h"
 #include "ntstatus.h"
 #include "output.h"
@@ -50,47 +51,12 @@ static const char *const hostile[] = {
 
 /* ---- checks of this file's own ---- */
 
-/* Strict UTF-8 by code point ranges (RFC 3629 section 4), decoded then range-checked. */
-static bool strict_utf8(const unsigned char *s, size_t n, bool allow_controls)
-{
-	static const uint32_t min_for_len[] = { 0, 0, 0x80, 0x800, 0x10000 };
-
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t len;
-
-		if (s[i] < 0x80)
-			len = 1, cp = s[i];
-		else if ((s[i] & 0xe0) == 0xc0)
-			len = 2, cp = s[i] & 0x1f;
-		else if ((s[i] & 0xf0) == 0xe0)
-			len = 3, cp = s[i] & 0x0f;
-		else if ((s[i] & 0xf8) == 0xf0)
-			len = 4, cp = s[i] & 0x07;
-		else
-			return false;
-		if (i + len > n)
-			return false;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min_for_len[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		if (!allow_controls && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 /* What a terminal could act on: any control character, C1 included, or a bidi control. */
 static void assert_text_line_is_inert(const char *line)
 {
 	const unsigned char *s = (const unsigned char *)line;
 
-	if (!strict_utf8(s, strlen(line), false))
+	if (!oracle_utf8(s, strlen(line), false))
 		fail_msg("not strict UTF-8 without controls: %s", line);
 	assert_null(strstr(line, "\xe2\x80\xae"));
 	assert_null(strstr(line, "\xe2\x80\xa8"));
@@ -124,7 +90,7 @@ static void assert_json_line_is_strict(const char *line)
 	const unsigned char *s = (const unsigned char *)line;
 
 	/* a JSON string holds no raw control character, and we write no C1 raw either */
-	if (!strict_utf8(s, strlen(line), false))
+	if (!oracle_utf8(s, strlen(line), false))
 		fail_msg("JSON line not strict UTF-8, or with a raw control: %s", line);
 	assert_null(strstr(line, "\xe2\x80\xae"));
 }
@@ -273,7 +239,7 @@ static void test_json_lines_are_strict_utf8(void **state)
 	char *buf = pipeline_json(&len), *line, *save = NULL;
 
 	(void)state;
-	assert_true(strict_utf8((unsigned char *)buf, len, true));
+	assert_true(oracle_utf8((unsigned char *)buf, len, true));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		assert_json_line_is_strict(line);
 		diagnoses += strstr(line, "\"record\":\"diagnosis\"") != NULL;
