@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -279,6 +280,9 @@ static void shed_privileges(struct live *lv)
 	lv->cifs_attached = g && g->loaded;
 	if (privileges_drop(!lv->cifs_attached))
 		fail("could not drop capabilities: %s", strerror(errno));
+	/* what loading parsed (BTF, relocations, verifier logs) goes back to the system */
+	loader_release_load_data(lv->loader);
+	malloc_trim(0);
 }
 
 static void check_cifs(struct live *lv)

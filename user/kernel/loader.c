@@ -494,6 +494,13 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 
 	if (l->groups[2].loaded || !probe_module_live("cifs"))
 		return 0;
+	if (!l->vmlinux_btf) {
+		l->vmlinux_btf = btf__load_vmlinux_btf(); /* freed after the first load */
+		if (!l->vmlinux_btf) {
+			snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
+			return -errno;
+		}
+	}
 	if (!l->cifs_btf) {
 		l->cifs_btf = btf__load_module_btf("cifs", l->vmlinux_btf);
 		if (!l->cifs_btf && probe_module_btf("cifs")) {
@@ -514,6 +521,19 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 	}
 	attach_instance(l, in, true);
 	return 1;
+}
+
+/*
+ * After a load the kernel's BTF (megabytes, parsed) is of no use until the
+ * next: cifs.ko's hooks, when the module appears, read it again
+ * (loader_poll_cifs). A host that waits for cifs.ko does not hold it.
+ */
+void loader_release_load_data(struct loader *l)
+{
+	btf__free(l->cifs_btf);
+	btf__free(l->vmlinux_btf);
+	l->cifs_btf = NULL;
+	l->vmlinux_btf = NULL;
 }
 
 int loader_ringbuf_fd(const struct loader *l)

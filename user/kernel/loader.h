@@ -59,6 +59,8 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
  */
 int loader_poll_cifs(struct loader *l, char *errmsg, size_t n);
 int loader_ringbuf_fd(const struct loader *l);
+/* Frees what only loading needed (the kernel's BTF); loader_poll_cifs reads it again. */
+void loader_release_load_data(struct loader *l);
 uint64_t loader_drops(const struct loader *l);
 /* Records the BPF programs tried to reserve, delivered or dropped. */
 uint64_t loader_attempts(const struct loader *l);
