@@ -63,6 +63,24 @@ static void test_a_refused_guest_is_guest_refused(void **state)
 	assert_int_equal(classify(&d), CAUSE_BAD_CREDENTIALS);
 }
 
+/* A tree connect refused on a session the server made a guest one (wrong user, map to guest). */
+static void test_a_share_refused_to_a_guest_session_is_guest_refused(void **state)
+{
+	struct diagnosis d = failure(PHASE_TREE_CONNECT, NT_STATUS_ACCESS_DENIED, -EACCES);
+
+	(void)state;
+	d.ev.sent.seen = true;
+	strcpy(d.ev.sent.user, "alice");
+	assert_int_equal(classify(&d), CAUSE_SHARE_ACCESS_DENIED);
+	d.session_flags = 0x0001; /* SMB2_SESSION_FLAG_IS_GUEST */
+	assert_int_equal(classify(&d), CAUSE_GUEST_REFUSED);
+	d.session_flags = 0x0002; /* IS_NULL */
+	assert_int_equal(classify(&d), CAUSE_GUEST_REFUSED);
+	/* a missing share is missing, guest or not */
+	d.nt_status = NT_STATUS_BAD_NETWORK_NAME;
+	assert_int_equal(classify(&d), CAUSE_BAD_NETWORK_NAME);
+}
+
 static void test_logon_failure_with_kerberos_is_kerberos_failure(void **state)
 {
 	struct diagnosis d = failure(PHASE_SESSION_SETUP, NT_STATUS_LOGON_FAILURE, -EACCES);
@@ -269,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_every_design_status_has_a_name),
 		cmocka_unit_test(test_ipc_unc),
 		cmocka_unit_test(test_a_refused_guest_is_guest_refused),
+		cmocka_unit_test(test_a_share_refused_to_a_guest_session_is_guest_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,8 +153,9 @@ static const struct cause_info causes[CAUSE_COUNT] = {
 		"7fb584ea28e7a35bbf481a65c734c3a1" },
 	[CAUSE_GUEST_REFUSED] = {
 		"guest-refused", PHASE_SESSION_SETUP, 3,
-		"The server refused a guest or anonymous session: the client sent no credentials.",
-		"Give credentials (username=, password= or credentials=FILE): the server does not "
+		"The server refused a guest or anonymous session: the client sent no credentials, "
+		"or credentials the server did not know and mapped to guest.",
+		"Give valid credentials (username=, password= or credentials=FILE): the server does not "
 		"allow guest access (Samba 'map to guest = never', 'restrict anonymous'; Windows "
 		"refuses guest logons by default since Windows 10 1709 and Server 2019).",
 		"1e3f0a3c3b6f4d7e9c2a5b8d0f4e6a71" },

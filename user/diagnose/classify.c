@@ -182,7 +182,10 @@ static enum cause_id classify_kerberos(const struct diagnosis *d)
 
 /*
  * A session setup without credentials (an anonymous NTLMSSP blob; or, where
- * the blob was not seen, a mount with no user name) that the server refused.
+ * the blob was not seen, a mount with no user name) that the server refused;
+ * or a tree connect refused on a session the server made a guest or null one
+ * (map to guest = bad user: the credentials were wrong, and the share takes
+ * no guest).
  */
 static bool guest_refused(const struct diagnosis *d)
 {
@@ -192,6 +195,9 @@ static bool guest_refused(const struct diagnosis *d)
 	if (!is_bad_credentials(s) && s != NT_STATUS_ACCESS_DENIED &&
 	    s != NT_STATUS_ACCOUNT_DISABLED)
 		return false;
+	if (d->phase == PHASE_TREE_CONNECT &&
+	    (d->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL)))
+		return true;
 	if (d->ev.sent.seen)
 		guest = d->ev.sent.anonymous || !d->ev.sent.user[0];
 	else
