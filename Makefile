@@ -25,7 +25,7 @@ LIB_SRCS := $(filter-out user/cli/main.c,$(wildcard $(addprefix user/,$(addsuffi
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	       -D_GNU_SOURCE -DSMBWATCH_VERSION='"$(VERSION)"' -Iheaders $(addprefix -Iuser/,$(USER_DIRS)) -I$(OUTPUT) \
 	       -MMD -MP
 # libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
@@ -73,7 +73,7 @@ $(OUTPUT)/user/kernel/loader.o: $(OUTPUT)/smbwatch.skel.h
 
 smbwatch: $(LIB_OBJS) $(OUTPUT)/user/cli/main.o
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # A build tool, not part of the agent: the journal catalog (and README's table), derived
 # from the cause catalogue.

@@ -91,7 +91,7 @@ for _ in $(seq 100); do
 	[ -s "$WORK/textfile/smbwatch.prom" ] && break
 	sleep 0.1
 done
-first=$(stat -c %i "$WORK/textfile/smbwatch.prom" 2>/dev/null) # rename: a new inode each time
+first=$(stat -c %.9Y "$WORK/textfile/smbwatch.prom" 2>/dev/null)
 scrape > "$WORK/scrape3.txt"
 t_check metrics_live_hooks "the live file does not show the tcp hooks attached" \
 	grep -q 'smbwatch_hooks{group="tcp",state="attached"} [1-9]' "$WORK/scrape3.txt"
@@ -99,7 +99,7 @@ t_check metrics_live_hooks "the live file does not show the tcp hooks attached" 
 t_check metrics_live_info "no smbwatch_info with this kernel" \
 	grep -q "^smbwatch_info{kernel=\"$(uname -r)\",version=\"[^\"]*\"} 1$" "$WORK/scrape3.txt"
 sleep 5.5
-again=$(stat -c %i "$WORK/textfile/smbwatch.prom" 2>/dev/null)
+again=$(stat -c %.9Y "$WORK/textfile/smbwatch.prom" 2>/dev/null)
 wait "$live"
 rc=$?
 rewritten() { [ -n "$first" ] && [ -n "$again" ] && [ "$first" != "$again" ]; }

@@ -838,8 +838,8 @@ static void test_signed_requests_refused_are_a_signing_failure(void **state)
 	finish(f);
 	assert_int_equal(f->sink.n, 2);
 	d = &f->sink.d[0];
-	assert_true(d->ipc);
-	assert_int_equal(d->cause, CAUSE_SIGNING_FAILURE);
+	assert_true(d->ipc); /* IPC$ refused alone says nothing of signing */
+	assert_int_equal(d->cause, CAUSE_SHARE_ACCESS_DENIED);
 	d = &f->sink.d[1];
 	assert_false(d->ipc);
 	assert_int_equal(d->cause, CAUSE_SIGNING_FAILURE);
@@ -879,6 +879,44 @@ static void test_an_anonymous_session_refused_at_tree_connect_is_a_guest_refused
 		assert_true(d->ev.sent.seen && d->ev.sent.anonymous);
 	}
 	assert_false(f->sink.d[1].ipc);
+}
+
+/* Told once: a second share on the same server, or a share refused later, does not tell them again. */
+static void test_bad_signatures_are_told_once(void **state)
+{
+	struct fixture *f = *state;
+
+	signed_session(f, 1 * SEC, "alice", false);
+	feed(f, signature_bad(1 * SEC + 10 * MS));
+	feed(f, ev_tree(1 * SEC + 11 * MS, 100, SRV1, "\\\\fs1\\IPC$", 0));
+	feed(f, ev_tree(1 * SEC + 13 * MS, 100, SRV1, "\\\\fs1\\data", 0));
+	feed(f, ev_tree(2 * SEC, 100, SRV1, "\\\\fs1\\other", 0));
+	tree_refused(f, 3 * SEC, "\\\\fs1\\secret", NT_STATUS_ACCESS_DENIED);
+	tick(f, 100 * SEC);
+	finish(f);
+	assert_int_equal(f->sink.n, 2);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_SIGNING_FAILURE);
+	assert_int_equal(f->sink.d[1].cause, CAUSE_SHARE_ACCESS_DENIED);
+	assert_int_equal(f->sink.d[1].ev.signature_failures, 0);
+}
+
+/* What a session was (guest, IPC$ refused) is not another session's on the same connection. */
+static void test_session_facts_stay_with_their_session(void **state)
+{
+	struct fixture *f = *state;
+	struct smbw_event e;
+
+	signed_session(f, 1 * SEC, "alice", false);
+	e = ev_phase(EV_SMB_SESSION_SETUP_DONE, 2 * SEC, 100, SRV1, 0); /* a guest's, id 0x9999 */
+	e.session_id = 0x9999;
+	e.session_flags = 0x0001;
+	feed(f, e);
+	e = ev_status(2 * SEC + 1 * MS, 100, 3, NT_STATUS_ACCESS_DENIED, -EACCES);
+	feed(f, e); /* alice's tree connect (session 0x1234) refused */
+	feed(f, ev_tree(2 * SEC + 2 * MS, 100, SRV1, "\\\\fs1\\data", -EACCES));
+	finish(f);
+	assert_int_equal(f->sink.n, 1);
+	assert_int_equal(f->sink.d[0].cause, CAUSE_SHARE_ACCESS_DENIED);
 }
 
 int main(void)
@@ -938,6 +976,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_anonymous_session_refused_at_tree_connect_is_a_guest_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_signatures_are_told_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_facts_stay_with_their_session, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

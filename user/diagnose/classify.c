@@ -192,12 +192,13 @@ static bool guest_refused(const struct diagnosis *d)
 	uint32_t s = d->nt_status;
 	bool guest;
 
+	if (d->phase == PHASE_TREE_CONNECT &&
+	    (s == NT_STATUS_ACCESS_DENIED || s == NT_STATUS_NETWORK_ACCESS_DENIED) &&
+	    (d->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL)))
+		return true;
 	if (!is_bad_credentials(s) && s != NT_STATUS_ACCESS_DENIED &&
 	    s != NT_STATUS_ACCOUNT_DISABLED)
 		return false;
-	if (d->phase == PHASE_TREE_CONNECT &&
-	    (d->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL)))
-		return true;
 	if (d->ev.sent.seen)
 		guest = d->ev.sent.anonymous || !d->ev.sent.user[0];
 	else
@@ -215,8 +216,10 @@ static bool session_signed(const struct diagnosis *d)
 {
 	uint32_t f = d->flags;
 
-	if (d->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL) ||
-	    (d->ev.sent.seen && d->ev.sent.anonymous))
+	/* encrypted requests carry no signature */
+	if (d->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL |
+				SMB2_SESSION_FLAG_ENCRYPT_DATA) ||
+	    (d->flags & SMBW_F_SEAL) || (d->ev.sent.seen && d->ev.sent.anonymous))
 		return false;
 	if (f & SMBW_F_SIGN)
 		return true;
@@ -229,12 +232,12 @@ static bool session_signed(const struct diagnosis *d)
  * request ACCESS_DENIED (MS-SMB2 3.3.5.2.4); after the session setup the first
  * of them are the tree connects, IPC$'s first. No server refuses IPC$ to a
  * user it has just authenticated, so a signed session refused IPC$ and then
- * the share is a signing failure, not the share's permissions.
+ * the share is a signing failure, not the share's permissions. IPC$ refused
+ * alone says nothing (some devices refuse it and serve their shares).
  */
 static bool signed_requests_refused(const struct diagnosis *d)
 {
-	return (d->ev.ipc_denied || (d->ipc && d->nt_status == NT_STATUS_ACCESS_DENIED)) &&
-	       session_signed(d);
+	return !d->ipc && d->ev.ipc_denied && session_signed(d);
 }
 
 static enum cause_id classify_session(const struct diagnosis *d)

@@ -556,6 +556,7 @@ static void session_set_up(struct smb_conn *k, const struct smbw_event *e)
 	k->ses_sent = k->sent;
 	k->sent.seen = false; /* the next session setup sends its own */
 	k->session_flags = e->session_flags;
+	k->ses_id = e->session_id ? e->session_id : 1; /* 1: set up, its id unknown */
 	k->ipc_denied = false;
 }
 
@@ -570,14 +571,35 @@ static void signature_diagnosis(struct correlator *c, struct smb_conn *k,
 				const struct smbw_event *e);
 
 /*
+ * What a failed phase is judged by: the connection, its sockets, Kerberos for
+ * a session setup, the session for a tree connect. The bad signatures it
+ * carries are reported by it: no later diagnosis counts them again.
+ */
+static void failure_evidence(struct correlator *c, struct smb_conn *k, struct diagnosis *d,
+			     uint64_t session_id)
+{
+	fill_from_conn(d, k);
+	conn_evidence(c, k, d);
+	if (d->phase == PHASE_SESSION_SETUP && (k->spnego_seen || d->sectype == SECTYPE_KERBEROS))
+		kerberos_evidence(c, k, d);
+	if (d->phase == PHASE_TREE_CONNECT) {
+		session_evidence(k, session_id, d);
+		tree_refused(k, d);
+	}
+	k->signatures_told = k->signature_failures;
+}
+
+/*
  * The share's tree connect worked: the mount stands. Answers that failed
  * signature verification on the way did not stop it (cifs logs them and goes
  * on), so no failing phase carries them: they are told now.
  */
 static void mount_stands(struct correlator *c, struct smb_conn *k, const struct smbw_event *e)
 {
+	bool was = k->established;
+
 	k->established = true;
-	if (k->signature_failures)
+	if (!was && k->signature_failures > k->signatures_told)
 		signature_diagnosis(c, k, e);
 }
 
@@ -616,15 +638,9 @@ static void on_phase_done(struct correlator *c, const struct smbw_event *e, enum
 	if (take_note(c, NOTE_STATUS, e, e->command, &n))
 		apply_status_note(&d, &n);
 	if (k) {
-		fill_from_conn(&d, k);
-		conn_evidence(c, k, &d);
-		if (phase == PHASE_SESSION_SETUP &&
-		    (k->spnego_seen || d.sectype == SECTYPE_KERBEROS))
-			kerberos_evidence(c, k, &d);
+		failure_evidence(c, k, &d, e->session_id);
 		if (phase == PHASE_SESSION_SETUP)
 			k->sent.seen = false;
-		if (phase == PHASE_TREE_CONNECT)
-			tree_refused(k, &d);
 	}
 	if (!d.nt_status && !transport_error(e->rc) && !upcall_failed(k))
 		add_lacked(&d.ev,
@@ -766,6 +782,7 @@ static void signature_diagnosis(struct correlator *c, struct smb_conn *k,
 	fill_from_conn(&d, k);
 	conn_evidence(c, k, &d);
 	d.count = 1;
+	k->signatures_told = k->signature_failures;
 	c->stats.diagnoses++;
 	c->fn(c->ctx, &d);
 }
@@ -987,15 +1004,8 @@ static void conclude_note(struct correlator *c, const struct note *n)
 		}
 		break;
 	}
-	if (k) {
-		fill_from_conn(&d, k);
-		conn_evidence(c, k, &d);
-		if (d.phase == PHASE_SESSION_SETUP &&
-		    (k->spnego_seen || d.sectype == SECTYPE_KERBEROS))
-			kerberos_evidence(c, k, &d);
-		if (d.phase == PHASE_TREE_CONNECT)
-			tree_refused(k, &d);
-	}
+	if (k)
+		failure_evidence(c, k, &d, n->session_id);
 	conclude(c, &d);
 }
 

@@ -48,6 +48,8 @@ struct smb_conn {
 	bool established; /* a tree connect other than IPC$ worked: a mount stands */
 	uint32_t reconnects, signature_failures;
 	int32_t signature_rc; /* what smb2_verify_signature said last */
+	uint32_t signatures_told; /* of signature_failures, those a diagnosis reported already */
+	uint64_t ses_id;               /* the session set up last: what ses_sent etc. are of */
 	/* evidence of earlier sockets of this connection (reconnects) */
 	uint32_t carried_retransmits;
 	enum reset_side carried_reset;
@@ -94,6 +96,7 @@ struct sock_track *sock_find(struct correlator *c, uint64_t sock);
 /* evidence.c */
 void add_lacked(struct evidence *ev, const char *what);
 void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d);
+void session_evidence(const struct smb_conn *k, uint64_t session_id, struct diagnosis *d);
 void kdc_evidence(struct correlator *c, struct diagnosis *d);
 /* The Kerberos evidence of a session setup of k that failed: d->ev.krb and the KDC's TCP. */
 void kerberos_evidence(struct correlator *c, const struct smb_conn *k, struct diagnosis *d);

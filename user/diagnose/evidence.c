@@ -76,20 +76,29 @@ void conn_evidence(struct correlator *c, const struct smb_conn *k, struct diagno
 		start = k->first_ts;
 	d->ev.elapsed_ns = d->ts_ns > start ? d->ts_ns - start : 0;
 	d->ev.reconnects = k->reconnects;
-	d->ev.signature_failures = k->signature_failures;
+	d->ev.signature_failures = k->signature_failures - k->signatures_told; /* new ones */
 	/* a tree connect's: what the client sent for the session it runs on */
 	d->ev.sent = k->sent;
-	if (d->phase == PHASE_TREE_CONNECT) {
-		if (!k->sent.seen)
-			d->ev.sent = k->ses_sent;
-		if (!d->session_flags)
-			d->session_flags = k->session_flags;
-		d->ev.ipc_denied = k->ipc_denied;
-	}
 	d->ev.spnego_seen = k->spnego_seen;
 	d->ev.spnego_rc = k->spnego_rc;
 	d->ev.session_refused = k->session_refused;
 	d->ev.refusal_code = k->refusal_code;
+}
+
+/*
+ * A tree connect runs on a session: what the client sent for it, its flags,
+ * how its IPC$ went. Only for the session set up last on the connection (the
+ * one the ids say), never another user's on the same server.
+ */
+void session_evidence(const struct smb_conn *k, uint64_t session_id, struct diagnosis *d)
+{
+	if (!k->ses_id || (session_id && session_id != k->ses_id))
+		return;
+	if (!k->sent.seen)
+		d->ev.sent = k->ses_sent;
+	if (!d->session_flags)
+		d->session_flags = k->session_flags;
+	d->ev.ipc_denied = k->ipc_denied;
 }
 
 void kdc_evidence(struct correlator *c, struct diagnosis *d)

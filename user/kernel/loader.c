@@ -497,8 +497,12 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 	if (!l->vmlinux_btf) {
 		l->vmlinux_btf = btf__load_vmlinux_btf(); /* freed after the first load */
 		if (!l->vmlinux_btf) {
-			snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
-			return -errno;
+			err = errno ? errno : EINVAL;
+			snprintf(errmsg, n, "cannot read the kernel's BTF for cifs.ko's hooks: %s",
+				 strerror(err));
+			l->groups[2].loaded = true; /* said once, not every second */
+			l->groups[2].waiting = false;
+			return -err;
 		}
 	}
 	if (!l->cifs_btf) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,6 +171,11 @@ void metrics_format(struct strbuf *sb, const struct metrics *m, const struct met
 		agent_rows(sb, a);
 }
 
+/*
+ * A temporary file of its own (mkstemp: never a planted name or link) in the
+ * target's directory, readable by the collector whatever the umask, then
+ * rename(2): a reader sees the old file or the new one, never half of one.
+ */
 int metrics_write_file(const char *path, const char *text, char *err, size_t n)
 {
 	char tmp[4096];
@@ -176,21 +183,23 @@ int metrics_write_file(const char *path, const char *text, char *err, size_t n)
 	ssize_t w;
 	int fd, e;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp)) {
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
 		snprintf(err, n, "--metrics-file: path too long");
 		return -ENAMETOOLONG;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		snprintf(err, n,
 			 "cannot write the metrics file %s: %s: give a path in a directory that "
-			 "exists and that smbwatch may write (under systemd: ReadWritePaths=)",
-			 tmp, strerror(e));
+			 "exists and that smbwatch may write (under systemd: RuntimeDirectory=)",
+			 path, strerror(e));
 		return -e;
 	}
 	w = write(fd, text, len);
 	e = w < 0 ? errno : (size_t)w != len ? EIO : 0;
+	if (!e && fchmod(fd, 0644))
+		e = errno;
 	if (close(fd) && !e)
 		e = errno;
 	if (!e && rename(tmp, path))

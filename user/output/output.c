@@ -254,7 +254,8 @@ static void json_evidence(struct json *j, const struct diagnosis *d, int64_t off
 	json_uint(&e, "reconnects", ev->reconnects);
 	json_uint(&e, "signature_failures", ev->signature_failures);
 	if (d->phase == PHASE_TREE_CONNECT)
-		json_bool(&e, "ipc_denied", ev->ipc_denied || (d->ipc && d->nt_status));
+		json_bool(&e, "ipc_denied",
+			  ev->ipc_denied || (d->ipc && d->nt_status == NT_STATUS_ACCESS_DENIED));
 	if (ev->spnego_seen)
 		json_int(&e, "kerberos_upcall_rc", ev->spnego_rc);
 	if (ev->session_refused)
