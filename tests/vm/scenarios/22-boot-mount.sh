@@ -26,6 +26,7 @@ scenario_boot_mount_core=1
 scenario_boot_mount_timeout=180
 scenario_boot_mount() {
 	local out=$SMBW_SCENARIO_OUT unit entry i state ready started
+	local user=boot$RANDOM # its own name: no other scenario's diagnosis is taken for this one
 	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
 	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$out/install.log" 2>&1 ||
 		{ _fail "make install failed: $(tail -1 "$out/install.log")"; return 1; }
@@ -39,7 +40,7 @@ scenario_boot_mount() {
 
 	trap _boot_undo EXIT
 	mkdir -p "$BOOT_MNT"
-	printf 'username=smbtest\npassword=wrong-%s\n' "$BOOT_PW" > /run/smbw-boot.creds
+	printf 'username=%s\npassword=wrong-%s\n' "$user" "$BOOT_PW" > /run/smbw-boot.creds
 	chmod 600 /run/smbw-boot.creds
 	echo "//127.0.0.1/share $BOOT_MNT cifs credentials=/run/smbw-boot.creds,_netdev,nofail,x-systemd.mount-timeout=60 0 0 # smbw-boot" >> /etc/fstab
 	unit=$(systemd-escape -p --suffix=mount "$BOOT_MNT")
@@ -70,7 +71,8 @@ scenario_boot_mount() {
 	sleep 3
 	journalctl --sync 2>/dev/null
 	entry=$(journalctl -o json -u smbwatch MESSAGE_ID=$BOOT_BAD_CREDS_ID --since=-2min --no-pager |
-		jq -s 'map(select(.SMB_CAUSE=="bad-credentials" and .SMB_SHARE=="\\\\127.0.0.1\\share")) | length')
+		jq --arg u "$user" -s 'map(select(.SMB_CAUSE=="bad-credentials" and .SMB_USER==$u and
+			.SMB_SHARE=="\\\\127.0.0.1\\share")) | length')
 	journalctl -o json --no-pager | grep -a -q -F -- "$BOOT_PW" &&
 		{ _fail "the password appears in the journal"; return 1; }
 	[ "$entry" = 1 ] ||
