@@ -2,6 +2,9 @@
 # vmtest.sh: the VM end-to-end tests (make vmtest).  For each kernel, boot ONE VM that runs
 # tests/vm/run-scenarios.sh, then print a table scenario x kernel and "N passed, N failed".
 #
+# A scenario that needs a boot of its own (scenario_NAME_boot=1: e.g. a boot with a cifs line
+# in /etc/fstab) gets one more boot of that kernel after the rest (run_boot_scenarios).
+#
 # usage: scripts/vmtest.sh [VAR=VALUE...] [NAME...]
 #   NAME...          scenario names to run (default: all)
 #   VAR=VALUE        exported to the scenarios in the guest (run-scenarios.sh), e.g.
@@ -86,13 +89,30 @@ boot_failure_reason() {
 	grep -m1 '^run-vm: ' "$1/run-vm.err" 2>/dev/null || head -1 "$1/run-vm.err"
 }
 
+# BOOT_KARGS: the kernel command line words of this boot (default KARGS).
 boot_once() {
 	local kver=$1 dir=$2
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	"$VM/run-vm.sh" -k "$kver" -t "$TMO" -a "$ACCEL" -x "$KARGS" "${INIT_FLAG[@]}" -o "$dir" \
-		"$REPO/tests/vm/run-scenarios.sh" "$@" 2> "$dir/run-vm.err"
+	"$VM/run-vm.sh" -k "$kver" -t "$TMO" -a "$ACCEL" -x "${BOOT_KARGS-$KARGS}" "${INIT_FLAG[@]}" \
+		-o "$dir" "$REPO/tests/vm/run-scenarios.sh" "$@" 2> "$dir/run-vm.err"
+}
+
+# boot_once, booted again (three tries in all) when the guest died before userspace. Sets
+# BOOT_RC to the guest's exit status.
+boot_retrying() {
+	local kver=$1 dir=$2 try
+	BOOT_RC=0
+	boot_once "$@" || BOOT_RC=$?
+	for try in 2 3; do
+		[ "$BOOT_RC" = 99 ] && early_boot_failure "$dir" || break
+		log "$kver: died before userspace ($(boot_failure_reason "$dir")), booting again ($try of 3)"
+		rm -rf "$dir.failed-boot"
+		mv "$dir" "$dir.failed-boot"
+		BOOT_RC=0
+		boot_once "$@" || BOOT_RC=$?
+	done
 }
 
 # The planned scenarios of a run that left no result.
@@ -135,22 +155,51 @@ resume_after_death() {
 	done
 }
 
+# The scenarios that need a boot of their own (scenario_NAME_boot=1, which the kernel's
+# run listed in DIR/boot-scenarios.list): one boot each, with smbw_preboot=NAME on the kernel
+# command line (scripts/vm/systemd-init.sh runs its preboot step before systemd); the result,
+# the boot's console log and journal join the kernel's, as if the scenario had run there.
+run_boot_scenarios() {
+	local kver=$1 dir=$2 n part a
+	local -a vars=() names=()
+	shift 2
+	[ -s "$dir/boot-scenarios.list" ] || return 0
+	for a in "$@"; do
+		[[ $a =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] && vars+=("$a")
+	done
+	mapfile -t names < "$dir/boot-scenarios.list"
+	for n in "${names[@]}"; do
+		part=$dir.boot-$n
+		log "$kver: booting for $n"
+		BOOT_KARGS="$KARGS smbw_preboot=$n" boot_retrying "$kver" "$part" "${vars[@]}" "$n"
+		echo "$n" >> "$dir/scenarios.list"
+		rm -rf "${dir:?}/$n"
+		if [ -s "$part/$n/result" ]; then
+			mv "$part/$n" "$dir/$n"
+			cat "$part/summary" >> "$dir/summary" 2>/dev/null
+		else
+			mkdir -p "$dir/$n"
+			printf 'fail\nits boot left no result (guest rc %s): %s\n' "$BOOT_RC" \
+				"$(boot_failure_reason "$part")" > "$dir/$n/result"
+			echo 0 > "$dir/$n/elapsed"
+		fi
+		for a in console.log journal.txt preboot.log run-vm.err; do
+			[ -e "$part/$a" ] && cp "$part/$a" "$dir/$n/boot-$a"
+		done
+		rm -rf "$part"
+	done
+}
+
 run_kernel() {
-	local kver=$1 dir=$OUTROOT/$1 t0 rc=0 try
+	local kver=$1 dir=$OUTROOT/$1 t0 rc
 	shift
 	t0=$(date +%s)
 	log "$kver: booting"
-	boot_once "$kver" "$dir" "$@" || rc=$?
-	for try in 2 3; do
-		[ "$rc" = 99 ] && early_boot_failure "$dir" || break
-		log "$kver: died before userspace ($(boot_failure_reason "$dir")), booting again ($try of 3)"
-		rm -rf "$dir.failed-boot"
-		mv "$dir" "$dir.failed-boot"
-		rc=0
-		boot_once "$kver" "$dir" "$@" || rc=$?
-	done
+	boot_retrying "$kver" "$dir" "$@"
+	rc=$BOOT_RC
 	resume_after_death "$kver" "$dir" "$@"
 	rc=$RESUME_RC
+	run_boot_scenarios "$kver" "$dir" "$@"
 	VMTIME[$kver]=$(($(date +%s) - t0))
 	GUESTRC[$kver]=$rc
 	BOOTTIME[$kver]=$(sed -n 's/^userspace_up=//p' "$dir/timing" 2>/dev/null || true)

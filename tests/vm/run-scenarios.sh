@@ -6,6 +6,8 @@
 #   -c       only the core set: the scenarios whose file has a line "scenario_NAME_core=1"
 #            (make check runs every scenario on its first kernel, the core set on the others:
 #            scripts/vmtest.sh, SMBW_VM_MATRIX)
+#   --preboot NAME  run scenario_NAME_preboot (scripts/vm/systemd-init.sh, before systemd
+#            starts), output in OUT/preboot.log, exit status in OUT/preboot.rc
 #   VAR=VALUE  exported to every scenario (the guest gets no environment from the host: this is
 #            how e.g. make soak says SMBW_SOAK_MOUNTS=300); scenario_NAME_timeout=S among them
 #            overrides the file's timeout of NAME
@@ -16,6 +18,10 @@
 # in the order of the file.  NAME ([a-z0-9_]+) must be unique over all files.  A file may set
 # a line "scenario_NAME_timeout=SECONDS" (a literal number, read as text; default
 # $SMBW_SCENARIO_TIMEOUT, 240).  Files should only define functions and variables.
+# A scenario whose file has a line "scenario_NAME_boot=1" needs a boot of its own: its
+# scenario_NAME_preboot runs before systemd starts (to write fstab, enable units), and it runs
+# only in a guest booted with smbw_preboot=NAME on the kernel command line.  Elsewhere it is
+# left out of the run and listed in OUT/boot-scenarios.list, for scripts/vmtest.sh to boot for.
 #
 # Each scenario runs in a fresh bash that sources scripts/vm/guest-lib.sh and its file, then
 # calls the function, bounded by its timeout.  Its return value: 0 pass, 77 skip, anything else
@@ -89,6 +95,64 @@ timeout_of() {
 	echo "$DEFAULT_TIMEOUT"
 }
 
+# A scenario that needs a boot of its own: "scenario_NAME_boot=1" in its file.
+needs_own_boot() {
+	grep -q "^scenario_${2}_boot=1" "$1"
+}
+
+# Split off the scenarios that need a boot of their own: this guest runs the one it was
+# booted for (smbw_preboot=NAME), or none of them, listed in OUT/boot-scenarios.list.
+select_boot() {
+	local f name w booted_for=
+	for w in $(< /proc/cmdline); do
+		[[ $w == smbw_preboot=* ]] && booted_for=${w#smbw_preboot=}
+	done
+	: > "$OUT/boot-scenarios.list"
+	while read -r f name; do
+		[ -n "$f" ] || continue
+		if ! needs_own_boot "$f" "$name"; then
+			[ -z "$booted_for" ] && echo "$f $name"
+		elif [ "$name" = "$booted_for" ]; then
+			echo "$f $name"
+		elif [ -z "$booted_for" ]; then
+			echo "$name" >> "$OUT/boot-scenarios.list"
+		fi
+	done
+}
+
+# The file that defines scenario_NAME.
+file_of() {
+	discover | awk -v n="$1" '$2 == n { print $1; exit }'
+}
+
+# --preboot NAME: scenario_NAME_preboot, in a fresh bash as the scenarios run, bounded.
+preboot() {
+	local name=$1 file rc
+	file=$(file_of "$name")
+	if [ -z "$file" ]; then
+		echo "run-scenarios: --preboot: no scenario $name" > "$OUT/preboot.log"
+		echo 2 > "$OUT/preboot.rc"
+		return 2
+	fi
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	SMBW_SCENARIO=$name timeout -k 5 120 bash -c 'source "$1" && source "$2" || exit 2
+		declare -F "scenario_$3_preboot" > /dev/null || { echo "no scenario_$3_preboot"; exit 2; }
+		"scenario_$3_preboot"' _ "$LIB" "$file" "$name" > "$OUT/preboot.log" 2>&1 < /dev/null
+	rc=$?
+	echo "$rc" > "$OUT/preboot.rc"
+	return "$rc"
+}
+
+# A boot scenario whose preboot step failed fails with the step's last words.
+preboot_failed() {
+	local rc
+	rc=$(cat "$OUT/preboot.rc" 2>/dev/null || echo none)
+	[ "$rc" = 0 ] && return 1
+	# the bash init (SMBW_VM_INIT=bash) has no preboot step: the scenario skips itself
+	[ "$rc" = none ] && [ "$(cat /proc/1/comm)" != systemd ] && return 1
+	echo "preboot step exited $rc: $(tail -1 "$OUT/preboot.log" 2>/dev/null)"
+}
+
 write_result() {
 	local dir=$1 status=$2 reason=$3
 	printf '%s\n%s\n' "$status" "$reason" > "$dir/result"
@@ -100,6 +164,12 @@ run_one() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	tmo=$(timeout_of "$file" "$name")
+	if needs_own_boot "$file" "$name" && reason=$(preboot_failed); then
+		write_result "$dir" fail "$reason"
+		echo 0 > "$dir/elapsed"
+		echo "fail 0 $reason"
+		return
+	fi
 	klines=$(dmesg | wc -l)
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	# shellcheck disable=SC2016 # expanded by the inner bash
@@ -132,6 +202,7 @@ main() {
 		case ${1:-} in
 		-d) SCENARIOS=$(realpath "${2:?-d DIR}"); shift 2 ;;
 		-c) core=1; shift ;;
+		--preboot) preboot "${2:?--preboot NAME}"; return ;;
 		*) break ;;
 		esac
 	done
@@ -142,6 +213,13 @@ main() {
 	done
 	list=$(discover | select_scenarios "$@")
 	[ "$core" = 0 ] || list=$(select_core <<< "$list")
+	list=$(select_boot <<< "$list")
+	if [ -z "$list" ] && [ -s "$OUT/boot-scenarios.list" ]; then
+		echo "run-scenarios: only scenarios that need a boot of their own: $(xargs < "$OUT/boot-scenarios.list")"
+		: > "$OUT/scenarios.list"
+		: > "$OUT/summary"
+		return 0
+	fi
 	if [ -z "$list" ]; then
 		echo "run-scenarios: no scenario found${1:+ named $*}"
 		return 1

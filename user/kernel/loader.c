@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "privileges.h"
 #include "probe.h"
 #include "smbwatch.skel.h"
 
@@ -285,6 +286,21 @@ static struct bpf_link *attach_one(struct loader *l, const struct hook *h, struc
 	if (h->kind == KIND_CGROUP_SKB)
 		return bpf_program__attach_cgroup(p, l->cgroup_fd);
 	return bpf_program__attach(p);
+}
+
+/*
+ * What to do about a hook that failed, where it is known. Linux 6.1 lets only
+ * CAP_NET_ADMIN attach cgroup programs (7.2 takes CAP_SYS_ADMIN too): an agent
+ * given CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN alone gets EPERM there.
+ */
+static const char *failure_hint(const struct hook *h, const struct hook_result *r)
+{
+	__u64 caps;
+
+	if (h->kind == KIND_CGROUP_SKB && r->err == -EPERM && !privileges_effective(&caps) &&
+	    !(caps & (1ull << CAP_NET_ADMIN)))
+		return ": this kernel attaches cgroup programs only with CAP_NET_ADMIN, grant it";
+	return "";
 }
 
 static void attach_instance(struct loader *l, struct instance *in, bool cifs)
@@ -594,7 +610,7 @@ static void describe_hooks(const struct loader *l, struct strbuf *sb, const char
 			  r->state == HOOK_ATTACHED ? " via " : "",
 			  r->state == HOOK_ATTACHED ? r->via : "");
 		if (r->state == HOOK_FAILED)
-			sb_printf(sb, " (%s)", strerror(-r->err));
+			sb_printf(sb, " (%s%s)", strerror(-r->err), failure_hint(&hooks[i], r));
 		if (r->state == HOOK_ABSENT && r->why)
 			sb_printf(sb, " (%s)", r->why);
 		else if (r->state == HOOK_ABSENT && hooks[i].optional)

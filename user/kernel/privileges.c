@@ -60,7 +60,7 @@ void privileges_describe(char *buf, size_t n)
 		int cap;
 		const char *name;
 	} known[] = { { CAP_BPF, "cap_bpf" }, { CAP_PERFMON, "cap_perfmon" },
-		      { CAP_SYS_ADMIN, "cap_sys_admin" } };
+		      { CAP_SYS_ADMIN, "cap_sys_admin" }, { CAP_NET_ADMIN, "cap_net_admin" } };
 	__u64 eff;
 	size_t len = 0;
 	int others = 0;

@@ -35,6 +35,11 @@ scenario_service_journal() {
 	jq -e -s 'map(select(.MESSAGE|test("hooks cifs: [0-9]+ attached"))) | length == 1' \
 		"$out/startup.json" > /dev/null ||
 		{ _svc_fail "no start-up entry saying the cifs hooks are attached"; return 1; }
+	# every Kerberos hook too, with the unit's own privileges (6.1 refused the cgroup_skb
+	# ones without CAP_NET_ADMIN, and the service saw no KDC answer)
+	jq -e -s 'map(select(.MESSAGE|test("hooks kdc: [0-9]+ attached, 0 failed"))) | length == 1' \
+		"$out/startup.json" > /dev/null ||
+		{ _svc_fail "a Kerberos hook failed under the unit: $(jq -r -s 'map(.MESSAGE)|join(" ")' "$out/startup.json" | grep -o 'hooks kdc.*' | head -c 400)"; return 1; }
 
 	smbw_samba_start "" "[share]
 	path = @SMBDIR@/share" || { _svc_fail "smbd did not start"; return 1; }
