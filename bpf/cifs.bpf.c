@@ -127,7 +127,7 @@ static __always_inline int on_get_tcp_session(struct smb3_fs_context *fsc,
 	read_str(e->unc, sizeof(e->unc), BPF_CORE_READ(fsc, UNC));
 	read_str(e->user, sizeof(e->user), BPF_CORE_READ(fsc, username));
 	read_str(e->domain, sizeof(e->domain), BPF_CORE_READ(fsc, domainname));
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -218,7 +218,7 @@ static __always_inline int on_negotiate(struct cifs_ses *ses, struct TCP_Server_
 	if (ses && BPF_CORE_READ(ses, sign))
 		e->flags |= SMBW_F_SIGN_WANTED;
 	take_neg_note(e, server);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -235,7 +235,7 @@ static __always_inline int on_session_setup(struct cifs_ses *ses,
 	fill_session(e, ses);
 	if (e->session_flags & 0x0004) /* SMB2_SESSION_FLAG_ENCRYPT_DATA */
 		e->flags |= SMBW_F_SERVER_ENCRYPT;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -267,7 +267,7 @@ static __always_inline int on_tree_connect(struct cifs_ses *ses, const char *tre
 		fill_server(e, BPF_CORE_READ(ses, server));
 	read_str(e->unc, sizeof(e->unc), tree);
 	read_tcon(e, tcon);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -282,7 +282,7 @@ static __always_inline int on_spnego(struct cifs_ses *ses, struct TCP_Server_Inf
 	e->rc = IS_ERR_VALUE(ret) ? (long)ret : 0;
 	fill_server(e, server);
 	fill_session(e, ses);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -297,7 +297,7 @@ static __always_inline int on_verify_signature(struct TCP_Server_Info *server, i
 		return 0;
 	e->rc = ret;
 	fill_server(e, server);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -358,7 +358,7 @@ static __always_inline int report_krb_error(struct SMB2_sess_data *sd, const __u
 	n = skb_krb_len(secbuf[1] - at);
 	if (!bpf_probe_read_kernel(e->krb, n, rsp + secbuf[0] + at))
 		e->krb_len = n;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -434,7 +434,7 @@ static __always_inline int report_ntlm_sent(struct SMB2_sess_data *sd, const __u
 		bpf_probe_read_kernel(&sflags, 2, rsp + SMB2_SESSION_FLAGS_OFF);
 		e->session_flags = sflags;
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -472,7 +472,7 @@ static __always_inline int on_put_tcp_session(struct TCP_Server_Info *server, in
 		return 0;
 	fill_server(e, server);
 	e->reason = from_reconnect ? 1 : 0;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -503,7 +503,7 @@ static __always_inline int on_read_from_socket(struct TCP_Server_Info *server, c
 	if (!e)
 		return 0;
 	fill_server(e, server);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -760,7 +760,7 @@ static __always_inline int on_recv_kvec(int ret)
 		return 0;
 	fill_server(e, (struct TCP_Server_Info *)a.arg[0]);
 	e->reason = code;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -800,7 +800,7 @@ static __always_inline int handle_cmd_err(__u32 tid, __u64 sesid, __u16 cmd, __u
 	e->command = cmd;
 	e->nt_status = status;
 	e->rc = rc;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -818,7 +818,7 @@ static __always_inline int handle_tcon(__u32 tid, __u64 sesid, const char *unc, 
 	e->command = SMB2_CMD_TREE_CONNECT;
 	e->rc = rc;
 	read_str(e->unc, sizeof(e->unc), unc);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -836,7 +836,7 @@ static __always_inline int handle_connect(__u16 type, const char *host, __u64 co
 	e->rc = rc;
 	read_str(e->host, sizeof(e->host), host);
 	read_sockaddr(&e->remote, dst);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -855,7 +855,7 @@ static __always_inline int handle_reconnect(__u64 conn_id, const char *host)
 		return 0;
 	e->conn_id = conn_id;
 	read_str(e->host, sizeof(e->host), host);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -871,7 +871,7 @@ static __always_inline int handle_ses_expired(__u32 tid, __u64 sesid, __u16 cmd)
 	e->tree_id = tid;
 	e->session_id = sesid;
 	e->command = cmd;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -892,7 +892,7 @@ int BPF_PROG(cifs_key_expired_btf, const char *host, const char *user, __u64 con
 	read_str(e->host, sizeof(e->host), host);
 	read_str(e->user, sizeof(e->user), user);
 	read_sockaddr(&e->remote, dst);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -907,7 +907,7 @@ int BPF_PROG(cifs_kerberos_auth_btf, struct TCP_Server_Info *server, struct cifs
 	e->rc = rc;
 	fill_server(e, server);
 	fill_session(e, ses);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -924,6 +924,6 @@ int BPF_PROG(cifs_eio_btf, int trace, unsigned long info, unsigned long info2)
 		return 0;
 	e->rc = -5; /* -EIO */
 	e->reason = trace;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }

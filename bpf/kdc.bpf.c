@@ -153,7 +153,7 @@ static __always_inline void kdc_packet(struct __sk_buff *skb, bool ingress)
 	fill_addrs(skb, e, ingress);
 	e->local.port = skb->local_port;
 	e->remote.port = kdc_port;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 SEC("cgroup_skb/ingress")
@@ -176,12 +176,13 @@ int kdc_egress(struct __sk_buff *skb)
  * socket's cookie joins it to the messages above (cgroup_skb generated it
  * when the request went out).
  */
-static __always_inline int on_sk_error(const struct sock *sk)
+static __always_inline int on_sk_error(bool btf, const struct sock *sk)
 {
 	struct smbw_event *e;
 	__u16 family;
 
-	if (bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) != kdc_port)
+	/* every socket error of the host comes here: one plain load decides (tp_btf) */
+	if (bpf_ntohs(BTF_READ(btf, sk, __sk_common.skc_dport)) != kdc_port)
 		return 0;
 	e = event_reserve(EV_KRB_SOCK_ERROR);
 	if (!e)
@@ -201,11 +202,11 @@ static __always_inline int on_sk_error(const struct sock *sk)
 		BPF_CORE_READ_INTO(&e->remote.addr, sk, __sk_common.skc_v6_daddr);
 	}
 	event_set_task(e);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
-TP_TWINS(kdc_sk_error, inet_sk_error_report, on_sk_error(sk), const struct sock *sk)
+TP_TWINS(kdc_sk_error, inet_sk_error_report, on_sk_error(btf, sk), const struct sock *sk)
 
 /*
  * The upcall's processes, by the name exec gave them: the kernel runs
@@ -248,7 +249,7 @@ static __always_inline int on_proc(const struct task_struct *p, __u16 type)
 	if (type == EV_PROC_EXIT)
 		e->rc = BPF_CORE_READ(p, exit_code);
 	bpf_probe_read_kernel(e->comm, sizeof(e->comm), p->comm);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 

@@ -128,7 +128,7 @@ static __always_inline int handle_state_change(bool btf, const struct sock *sk, 
 	/* Only connect() runs in the owning process; other changes run in softirq. */
 	if (newstate == TCP_SYN_SENT)
 		event_set_task(e);
-	bpf_ringbuf_submit(e, 0);
+	event_submit_lazy(e);
 	return 0;
 }
 
@@ -143,7 +143,7 @@ static __always_inline int handle_sock_event(bool btf, __u16 type, const struct 
 	if (!e)
 		return 0;
 	e->new_state = BTF_READ(btf, sk, __sk_common.skc_state);
-	bpf_ringbuf_submit(e, 0);
+	event_submit_lazy(e);
 	return 0;
 }
 
@@ -168,7 +168,7 @@ static __always_inline int handle_reset_sent(bool btf, const struct sock *sk,
 	if (no_sock)
 		e->flags |= SMBW_F_NO_SOCK;
 	e->reason = reason;
-	bpf_ringbuf_submit(e, 0);
+	event_submit_lazy(e);
 	return 0;
 }
 

@@ -54,51 +54,79 @@ until grep -q 'hooks cifs' "$WORK/agent.err"; do sleep 0.01; done
 end=$(date +%s.%N)
 awk -v s="$start" -v t="$end" 'BEGIN { printf "start-up to attached: %.0f ms\n", (t - s) * 1000 }'
 grep -E 'VmRSS|VmHWM' /proc/$AGENT/status | tr -s ' \t' ' ' | tr '\n' ' '; echo
+kill $AGENT; wait $AGENT 2>/dev/null
 
-echo "== 3. BPF cost per event (bpf_stats)"
+echo "== 3. BPF cost per program run (bpf_stats), smbwatch and bpftrace side by side"
 sysctl -q kernel.bpf_stats_enabled=1
-prog_stats() { # name regex -> "runs avg_ns"
-	bpftool prog show -j | jq -r --arg re "$1" '[.[] | select(.name // "" | test($re))] |
-		"\(map(.run_cnt // 0) | add) \((map(.run_time_ns // 0) | add) / ((map(.run_cnt // 0) | add) + 0.000001) | floor)"'
+# bpftrace needs tracefs (a fresh machine may not have it mounted); smbwatch does not
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null && MOUNTED_TRACEFS=1
+fi
+prog_stats() { # jq selector -> "runs avg_ns"
+	bpftool prog show -j | jq -r "[.[] | select($1)] |
+		\"\\(map(.run_cnt // 0) | add // 0) \\((map(.run_time_ns // 0) | add // 0) / ((map(.run_cnt // 0) | add // 0) + 0.000001) | floor)\""
 }
-connects 445 "$N" > /dev/null
-read -r runs ns <<< "$(prog_stats '^tcp_')"
-echo "smbwatch, SMB traffic ($N refused connects to 445): $runs program runs, $ns ns/run"
-kill $AGENT; wait $AGENT 2>/dev/null
-./smbwatch -f json > /dev/null 2> "$WORK/agent.err" &
-AGENT=$!
-PIDS+=($AGENT)
-until grep -q 'hooks cifs' "$WORK/agent.err"; do sleep 0.01; done
-connects 8080 "$N" > /dev/null
-read -r runs ns <<< "$(prog_stats '^tcp_')"
-echo "smbwatch, non-SMB traffic ($N refused connects to 8080, filtered in the kernel): $runs runs, $ns ns/run"
-kill $AGENT; wait $AGENT 2>/dev/null
-if command -v bpftrace > /dev/null; then
-	cat > "$WORK/cmp.bt" <<'BT'
-tracepoint:sock:inet_sock_set_state /args->protocol == 6 && (args->dport == 445 || args->sport == 445 || args->dport == 139 || args->dport == 88)/ {
-	printf("%d %s %d %d\n", pid, comm, args->oldstate, args->newstate); }
-tracepoint:tcp:tcp_receive_reset /args->dport == 445 || args->sport == 445/ { printf("rst %d\n", args->dport); }
+# PORT -> "runs ns" of smbwatch's TCP programs over N refused connects to PORT
+smbwatch_cost() {
+	local agent runs ns
+	./smbwatch -f json > /dev/null 2> "$WORK/agent.err" &
+	agent=$!
+	PIDS+=($agent)
+	until grep -q 'hooks cifs' "$WORK/agent.err"; do sleep 0.01; done
+	connects "$1" "$N" > /dev/null
+	read -r runs ns <<< "$(prog_stats '.name // "" | test("^tcp_")')"
+	kill "$agent"; wait "$agent" 2>/dev/null
+	echo "$runs $ns"
+}
+# The same four tracepoints and the same port filter in bpftrace, a printf per watched event.
+pred() { # DPORT SPORT: either is 445, 139 or 88
+	local p out=
+	for p in 445 139 88; do out="$out${out:+ || }$1 == $p || $2 == $p"; done
+	echo "$out"
+}
+# 6.10+: tcp_send_reset has no port fields, only the two sockaddrs (port at bytes 2-3)
+rst_pred=$(pred 'args->dport' 'args->sport')
+fmt=/sys/kernel/tracing/events/tcp/tcp_send_reset/format
+[ -r "$fmt" ] && ! grep -q 'field:__u16 sport' "$fmt" &&
+	rst_pred=$(pred '((args->daddr[2] << 8) | args->daddr[3])' '((args->saddr[2] << 8) | args->saddr[3])')
+cat > "$WORK/cmp.bt" <<BT
+tracepoint:sock:inet_sock_set_state /args->protocol == 6 && ($(pred 'args->dport' 'args->sport'))/ {
+	printf("%d %s %d %d\\n", pid, comm, args->oldstate, args->newstate); }
+tracepoint:tcp:tcp_retransmit_skb /$(pred 'args->dport' 'args->sport')/ { printf("rtx %d\\n", args->dport); }
+tracepoint:tcp:tcp_receive_reset /$(pred 'args->dport' 'args->sport')/ { printf("rst %d\\n", args->dport); }
+tracepoint:tcp:tcp_send_reset /$rst_pred/ { printf("rst-out\\n"); }
 BT
+bpftrace_cost() { # PORT -> "runs ns", or "" when bpftrace cannot run
+	local bt
+	command -v bpftrace > /dev/null || return 0
 	# bpftrace 0.17 wants to raise RLIMIT_MEMLOCK; without CAP_SYS_RESOURCE it warns and goes on
 	bpftrace "$WORK/cmp.bt" > /dev/null 2> "$WORK/bt.err" &
-	BT=$!
-	PIDS+=($BT)
-	for _ in $(seq 100); do
+	bt=$!
+	PIDS+=($bt)
+	for _ in $(seq 300); do
 		grep -q Attaching "$WORK/bt.err" && break
-		kill -0 $BT 2>/dev/null || break
+		kill -0 "$bt" 2>/dev/null || break
 		sleep 0.1
 	done
-	if ! kill -0 $BT 2>/dev/null; then
-		echo "bpftrace could not run here: $(head -2 "$WORK/bt.err" | tr '\n' ' ')"
-	else
-	connects 445 "$N" > /dev/null
-	read -r runs ns <<< "$(bpftool prog show -j | jq -r '[.[] | select(.type == "tracepoint")] |
-		"\(map(.run_cnt // 0) | add) \((map(.run_time_ns // 0) | add) / ((map(.run_cnt // 0) | add) + 0.000001) | floor)"')"
-	echo "bpftrace, the same tracepoints and filter, SMB traffic: $runs runs, $ns ns/run"
-	kill -INT $BT; wait $BT 2>/dev/null
+	if ! kill -0 "$bt" 2>/dev/null; then
+		echo "bpftrace could not run here: $(head -2 "$WORK/bt.err" | tr '\n' ' ')" >&2
+		return 0
 	fi
-fi
+	sleep 0.5 # attached: "Attaching" is said before the last probe is in
+	connects "$1" "$N" > /dev/null
+	prog_stats '.type == "tracepoint"'
+	kill -INT "$bt"; wait "$bt" 2>/dev/null
+}
+sw_other=$(smbwatch_cost 8080)
+sw_smb=$(smbwatch_cost 445)
+bt_other=$(bpftrace_cost 8080)
+bt_smb=$(bpftrace_cost 445)
 sysctl -q kernel.bpf_stats_enabled=0
+cell() { [ -n "$1" ] && awk -v r="${1% *}" -v t="${1#* }" 'BEGIN { printf "%6d ns (%d runs)", t, r }' || echo "n/a"; }
+printf '%-44s %-22s %s\n' "ns per program run, $N refused connects" smbwatch bpftrace
+printf '%-44s %-22s %s\n' "non-SMB traffic (port 8080, filtered out)" "$(cell "$sw_other")" "$(cell "$bt_other")"
+printf '%-44s %-22s %s\n' "SMB traffic (port 445, every event kept)" "$(cell "$sw_smb")" "$(cell "$bt_smb")"
+[ -z "${MOUNTED_TRACEFS:-}" ] || umount /sys/kernel/tracing
 
 echo "== 4. non-SMB TCP connect/close, $N times (wall clock, best of 3)"
 best() { # PORT COUNT

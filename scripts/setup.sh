@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libsystemd-dev libkrb5-dev)
-TEST=(libcmocka-dev iproute2 iptables jq util-linux python3 prometheus-node-exporter dpkg-dev debhelper lintian)
+# bpftrace: make bench measures it beside smbwatch, same tracepoints and filter
+TEST=(libcmocka-dev iproute2 iptables jq util-linux python3 prometheus-node-exporter dpkg-dev debhelper lintian bpftrace)
 # VM tests: qemu boots Debian kernels with real cifs.ko; Samba and mount.cifs run inside.
 VM=(qemu-system-x86 busybox-static samba cifs-utils smbclient kmod cpio xz-utils zstd bc procps krb5-kdc krb5-admin-server krb5-user keyutils systemd-journal-remote)
 

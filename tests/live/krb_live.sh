@@ -90,16 +90,21 @@ realm_create() {
 
 kdc_start() {
 	in_ns sh -c "echo \$\$ > $WORK/kdc.pid; exec krb5kdc -n -r $REALM" > "$WORK/kdc.out" 2>&1 &
+	# the pid read after the port is seen open: read before, it could still be missing while
+	# the KDC was up by the check, and kdc_stop then stopped nothing (seen: one run in four)
 	for _ in $(seq 50); do
-		KDC_PID=$(cat "$WORK/kdc.pid" 2>/dev/null)
-		in_ns ss -lnu 2>/dev/null | grep -q ':88 ' && in_ns ss -lnt | grep -q ':88 ' && return 0
+		if in_ns ss -lnu 2>/dev/null | grep -q ':88 ' && in_ns ss -lnt | grep -q ':88 '; then
+			KDC_PID=$(cat "$WORK/kdc.pid" 2>/dev/null)
+			[ -n "$KDC_PID" ] && return 0
+		fi
 		sleep 0.1
 	done
 	return 1
 }
 
 kdc_stop() {
-	[ -n "$KDC_PID" ] && kill "$KDC_PID" 2>/dev/null
+	[ -n "$KDC_PID" ] || { echo "kdc_stop: no KDC pid known" >&2; return 1; }
+	kill "$KDC_PID" 2>/dev/null
 	while [ -n "$KDC_PID" ] && kill -0 "$KDC_PID" 2>/dev/null; do sleep 0.05; done
 	KDC_PID=
 }
@@ -197,7 +202,7 @@ test_closed_kdc_port() {
 	start_watch down || { t_fail krb_down "smbwatch did not start"; return; }
 	in_ns kinit nobody@"$REALM" < /dev/null > /dev/null 2>&1
 	stop_watch
-	t_check krb_down_icmp "no ECONNREFUSED socket error on the UDP KDC socket" \
+	t_check krb_down_icmp "no ECONNREFUSED socket error on the UDP KDC socket (saw: $(jq -c 'select(.record=="event" and (.event|startswith("krb"))) | [.event, .transport, .rc, .kdc_port]' "$WORK/down.json" | head -4 | xargs))" \
 		[ "$(count down '.event=="krb_sock_error" and .transport=="udp" and .rc==-111 and .kdc_port==88')" -ge 1 ]
 	kdc_start
 }

@@ -307,6 +307,9 @@ static int live_loop(struct live *lv)
 
 	while (!stop_requested && !lv->fatal) {
 		err = ring_buffer__poll(lv->rb, POLL_MS);
+		/* TCP records are submitted without a wakeup (event_submit_lazy): read them now */
+		if (err == 0)
+			err = ring_buffer__consume(lv->rb);
 		if (err < 0 && err != -EINTR) {
 			if (lv->fatal)
 				break;
