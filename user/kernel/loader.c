@@ -398,6 +398,19 @@ static int hook_of_program(const struct instance *in, const char *name)
  * Opens, selects and loads an instance for a group, dropping the hooks that
  * fail to load one by one. reuse: the instance whose maps to share, or NULL.
  */
+/*
+ * The TCP and Kerberos hooks are chosen with the kernel's BTF alone; libbpf
+ * then reads its own copy of it for the load. Ours is let go first, so that
+ * the two (some 6 MiB each, parsed) are never held at once: that was the
+ * agent's high-water mark. A retry reads it again.
+ */
+static const struct btf *net_btf(struct loader *l)
+{
+	if (!l->vmlinux_btf)
+		l->vmlinux_btf = btf__load_vmlinux_btf();
+	return l->vmlinux_btf;
+}
+
 static int load_instance(struct loader *l, struct instance *in, bool cifs, const struct btf *btf,
 			 const struct instance *reuse)
 {
@@ -406,12 +419,19 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 	for (size_t attempt = 0; attempt <= N_HOOKS; attempt++) {
 		int bad;
 
+		if (!cifs && !(btf = net_btf(l)))
+			return errno ? -errno : -EINVAL;
 		in->skel = smbwatch__open();
 		if (!in->skel)
 			return -errno;
 		if (!reuse)
 			bpf_map__set_max_entries(in->skel->maps.events, l->cfg.ringbuf_kb * 1024u);
 		select_group(l, in, cifs, btf);
+		if (!cifs) {
+			btf__free(l->vmlinux_btf);
+			l->vmlinux_btf = NULL;
+			btf = NULL;
+		}
 		err = reuse ? reuse_maps(in->skel, reuse->skel) : 0;
 		if (err)
 			break;
