@@ -176,6 +176,9 @@ test_full_ring_buffer_counts_drops() {
 		[ "${dropped:-0}" -gt 0 ]
 	t_check drops_reported_live "drops not reported while running" \
 		grep -q 'events lost: the ring buffer was full' "$WORK/drops.err"
+	# the stopped reader found the ring full: its first read took (nearly) all 4 KiB of it
+	t_check ring_peak_seen "no ring fill level, or not 3-4 KiB of 4: $(grep 'ring buffer:' "$WORK/drops.err")" \
+		grep -q -E '^smbwatch: ring buffer: at most [34] KiB waiting at a read, of 4 KiB$' "$WORK/drops.err"
 	t_check drops_add_up "kernel attempts != received + dropped: $(grep records: "$WORK/drops.err")" \
 		[ -n "$attempted" ] && [ "$attempted" = $((received + lost)) ] && [ "$lost" = "$dropped" ]
 	t_check drops_in_stream "no events_lost record in the stream (JSON and recording)" \

@@ -140,6 +140,8 @@ struct live {
 	uint64_t drops_reported;
 	uint64_t drops_seen, drops_checked_ns; /* told to the pipeline (EV_EVENTS_LOST) */
 	uint64_t received; /* records the ring buffer handed over, valid or not */
+	uint64_t read_bytes; /* ring buffer bytes taken by the current read */
+	uint64_t ring_peak;  /* the most taken by one read: how full the ring got (-v at stop) */
 	uint64_t watchdog_ns;
 	bool cifs_attached;
 	int fatal;
@@ -206,6 +208,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct live *lv = ctx;
 
 	lv->received++;
+	lv->read_bytes += ((size + 7) & ~(size_t)7) + 8; /* the kernel's 8-byte header, 8-aligned */
 	if (pipeline_feed(&lv->pipe, data, size)) {
 		lv->fatal = -EIO;
 		return -EIO; /* stops ring_buffer__poll */
@@ -310,6 +313,9 @@ static int live_loop(struct live *lv)
 		/* TCP records are submitted without a wakeup (event_submit_lazy): read them now */
 		if (err == 0)
 			err = ring_buffer__consume(lv->rb);
+		if (lv->read_bytes > lv->ring_peak)
+			lv->ring_peak = lv->read_bytes;
+		lv->read_bytes = 0;
 		if (err < 0 && err != -EINTR) {
 			if (lv->fatal)
 				break;
@@ -456,6 +462,9 @@ static void live_teardown(struct live *lv)
 			"%llu dropped\n",
 			(unsigned long long)attempts, (unsigned long long)lv->received,
 			(unsigned long long)drops);
+	if (lv->loader && lv->opts->verbose)
+		fprintf(stderr, "smbwatch: ring buffer: at most %llu KiB waiting at a read, of %u KiB\n",
+			(unsigned long long)(lv->ring_peak + 1023) / 1024, lv->opts->ringbuf_kb);
 	describe_pipeline(&lv->pipe, lv->opts->verbose);
 	pipeline_free(&lv->pipe);
 	output_free(&lv->out);
