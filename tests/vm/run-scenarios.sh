@@ -15,7 +15,8 @@
 # Discovery: the files DIR/*.sh, in C-locale name order (hence the NN- prefixes);
 # in each file, every function defined at the start of a line as
 #         scenario_NAME() {
-# in the order of the file.  NAME ([a-z0-9_]+) must be unique over all files.  A file may set
+# in the order of the file, but for scenario_NAME_preboot (a step of NAME, below).  NAME
+# ([a-z0-9_]+) must be unique over all files.  A file may set
 # a line "scenario_NAME_timeout=SECONDS" (a literal number, read as text; default
 # $SMBW_SCENARIO_TIMEOUT, 240).  Files should only define functions and variables.
 # A scenario whose file has a line "scenario_NAME_boot=1" needs a boot of its own: its
@@ -53,8 +54,9 @@ discover() {
 	local f
 	for f in "$SCENARIOS"/*.sh; do
 		[ -e "$f" ] || continue
+		# scenario_NAME_preboot is a step of scenario NAME (a boot of its own), not one itself
 		sed -nE 's/^scenario_([a-z0-9_]+)[[:space:]]*\(\)[[:space:]]*\{?.*$/\1/p' "$f" |
-			while read -r name; do echo "$f $name"; done
+			grep -v '_preboot$' | while read -r name; do echo "$f $name"; done
 	done
 }
 
@@ -211,6 +213,9 @@ main() {
 		echo "run-scenarios: $1"
 		shift
 	done
+	# SMBW_SCENARIOS_DIR=tests/vm/bench (relative to the checkout): another folder, e.g. the
+	# VM benchmarks of make bench-vm
+	[ -z "${SMBW_SCENARIOS_DIR:-}" ] || SCENARIOS=$REPO/$SMBW_SCENARIOS_DIR
 	list=$(discover | select_scenarios "$@")
 	[ "$core" = 0 ] || list=$(select_core <<< "$list")
 	list=$(select_boot <<< "$list")

@@ -35,6 +35,15 @@ _watch_stop() {
 	rm -f "$SMBW_STATE/smbwatch.pid"
 }
 
+# The service's scenarios: PID 1 is systemd and smbwatch is installed as `make install` puts it
+# (0); else 77 (skip: a bare guest) or 1 (fail), with the reason said.
+_service_install() {
+	local log=$SMBW_SCENARIO_OUT/install.log
+	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
+	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$log" 2>&1 ||
+		{ _fail "make install failed: $(tail -1 "$log")"; return 1; }
+}
+
 _json() { # jq over this scenario's smbwatch output
 	jq -c "$@" "$SMBW_SCENARIO_OUT/smbwatch.json"
 }

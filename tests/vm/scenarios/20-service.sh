@@ -21,9 +21,7 @@ _our_programs() {
 scenario_service_journal_core=1
 scenario_service_journal() {
 	local out=$SMBW_SCENARIO_OUT entry refs
-	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
-	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$out/install.log" 2>&1 ||
-		{ _svc_fail "make install failed: $(tail -1 "$out/install.log")"; return 1; }
+	_service_install || return
 	journalctl --update-catalog || { _svc_fail "journalctl --update-catalog failed"; return 1; }
 	systemctl daemon-reload
 	smbw_modprobe_cifs || { _svc_fail "modprobe cifs failed"; return 1; }

@@ -14,11 +14,9 @@ scenario_journal_remote_timeout=180
 scenario_journal_remote() {
 	local out=$SMBW_SCENARIO_OUT dir=$SMBW_STATE/remote local_fields remote_fields i n=0 rpid upid
 	local user=remote$RANDOM # no such user: bad-credentials, and no other entry has this name
-	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
+	_service_install || return
 	[ -x $JR_LIB/systemd-journal-remote ] && [ -x $JR_LIB/systemd-journal-upload ] ||
 		{ _fail "no systemd-journal-remote: scripts/setup.sh installs it"; return 1; }
-	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$out/install.log" 2>&1 ||
-		{ _fail "make install failed: $(tail -1 "$out/install.log")"; return 1; }
 	journalctl --update-catalog
 	systemctl daemon-reload
 	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }

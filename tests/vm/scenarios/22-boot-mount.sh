@@ -27,9 +27,7 @@ scenario_boot_mount_timeout=180
 scenario_boot_mount() {
 	local out=$SMBW_SCENARIO_OUT unit entry i state ready started
 	local user=boot$RANDOM # its own name: no other scenario's diagnosis is taken for this one
-	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
-	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$out/install.log" 2>&1 ||
-		{ _fail "make install failed: $(tail -1 "$out/install.log")"; return 1; }
+	_service_install || return
 	systemctl stop smbwatch 2>/dev/null
 	smbw_samba_start "" "[share]
 	path = @SMBDIR@/share" || { _fail "smbd did not start"; return 1; }

@@ -113,9 +113,7 @@ _diagnoses_of() {
 scenario_sigkill_restart_timeout=240
 scenario_sigkill_restart() {
 	local out=$SMBW_SCENARIO_OUT old new stormpid left base before after refs i
-	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
-	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$out/install.log" 2>&1 ||
-		{ _fail "make install failed: $(tail -1 "$out/install.log")"; return 1; }
+	_service_install || return
 	systemctl daemon-reload
 	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
 	smbw_samba_start "" "[share]

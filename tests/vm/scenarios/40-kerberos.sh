@@ -300,9 +300,7 @@ scenario_krb_upcall_facts() {
 scenario_krb_service_core=1
 scenario_krb_service() {
 	local out=$SMBW_SCENARIO_OUT inv n
-	[ "$(cat /proc/1/comm)" = systemd ] || { smbw_reason "not booted with systemd"; return 77; }
-	(cd "$SMBW_REPO" && make -s install DESTDIR= PREFIX=/usr) > "$out/install.log" 2>&1 ||
-		{ _fail "make install failed: $(tail -1 "$out/install.log")"; return 1; }
+	_service_install || return
 	_krb_setup && _krb_kinit || return 1
 	smbw_modprobe_cifs || { _fail "modprobe cifs failed"; return 1; }
 	trap 'systemctl stop smbwatch' EXIT
