@@ -331,6 +331,7 @@ static void attach_instance(struct loader *l, struct instance *in, bool cifs)
 		if (!in->links[i]) {
 			r->state = HOOK_FAILED;
 			r->err = -errno;
+			r->hint = failure_hint(&hooks[i], r); /* now: the privileges go later */
 			g->failed++;
 			continue;
 		}
@@ -395,10 +396,6 @@ static int hook_of_program(const struct instance *in, const char *name)
 }
 
 /*
- * Opens, selects and loads an instance for a group, dropping the hooks that
- * fail to load one by one. reuse: the instance whose maps to share, or NULL.
- */
-/*
  * The TCP and Kerberos hooks are chosen with the kernel's BTF alone; libbpf
  * then reads its own copy of it for the load. Ours is let go first, so that
  * the two (some 6 MiB each, parsed) are never held at once: that was the
@@ -411,6 +408,10 @@ static const struct btf *net_btf(struct loader *l)
 	return l->vmlinux_btf;
 }
 
+/*
+ * Opens, selects and loads an instance for a group, dropping the hooks that
+ * fail to load one by one. reuse: the instance whose maps to share, or NULL.
+ */
 static int load_instance(struct loader *l, struct instance *in, bool cifs, const struct btf *btf,
 			 const struct instance *reuse)
 {
@@ -630,7 +631,7 @@ static void describe_hooks(const struct loader *l, struct strbuf *sb, const char
 			  r->state == HOOK_ATTACHED ? " via " : "",
 			  r->state == HOOK_ATTACHED ? r->via : "");
 		if (r->state == HOOK_FAILED)
-			sb_printf(sb, " (%s%s)", strerror(-r->err), failure_hint(&hooks[i], r));
+			sb_printf(sb, " (%s%s)", strerror(-r->err), r->hint ? r->hint : "");
 		if (r->state == HOOK_ABSENT && r->why)
 			sb_printf(sb, " (%s)", r->why);
 		else if (r->state == HOOK_ABSENT && hooks[i].optional)

@@ -32,6 +32,7 @@ struct hook_result {
 	int err;
 	bool fallback; /* the preferred program failed to load: use the fallback */
 	const char *why; /* HOOK_ABSENT: a reason other than the kernel's age */
+	const char *hint; /* HOOK_FAILED: what to do about it, when known ("" or NULL: nothing) */
 };
 
 struct loader_group {
