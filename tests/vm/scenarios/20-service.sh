@@ -3,6 +3,7 @@
 # make install into the guest's overlay root, starts the unit, provokes a failed mount and
 # checks the journal entry, its fields and its catalog text; then stops the unit and checks
 # that nothing is left attached.
+. "$SMBW_REPO/tests/vm/smbwatch-lib.sh"
 
 SVC_PW='pw-Svc7-never-in-the-journal'
 BAD_CREDS_ID=269a4b7ec4004c6db410d69cd9cc93f7
