@@ -13,8 +13,9 @@
 #   KERNELS          KVERs or suites to test (default: bookworm trixie sid, fetched if missing)
 #   SMBW_VM_CACHE    cache of kernels, initramfs, work dirs (default /var/tmp/smbwatch-vm)
 #   SMBW_VM_OUT      results: OUT/KVER/ (default $SMBW_VM_CACHE/out)
-#   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 1800 s; a whole kernel's run
-#                    takes 650-900 s under TCG on 2 cores)
+#   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 3600 s: the first kernel's full
+#                    run of 65 scenarios went past 1800 s under TCG on a busy 2-core host,
+#                    2026-12-02, and its last 21 scenarios were cut off; 1,400-2,400 s seen)
 #   SMBW_VM_BOOT_TIMEOUT  bound for a boot to userspace (default 240 s): then qemu is stopped
 #                    and the kernel booted again, up to three times in all
 #   SMBW_VM_MATRIX   full (default: every scenario on every kernel, make vmtest) or tiered
@@ -34,7 +35,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 VM=$REPO/scripts/vm
 CACHE=${SMBW_VM_CACHE:-/var/tmp/smbwatch-vm}
 OUTROOT=${SMBW_VM_OUT:-$CACHE/out}
-TMO=${SMBW_VM_TIMEOUT:-1800}
+TMO=${SMBW_VM_TIMEOUT:-3600}
 ACCEL=${SMBW_VM_ACCEL:-tcg}
 MATRIX=${SMBW_VM_MATRIX:-full}
 case $MATRIX in full | tiered) ;; *) echo "vmtest: SMBW_VM_MATRIX=$MATRIX: use full or tiered" >&2; exit 2 ;; esac
