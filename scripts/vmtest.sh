@@ -15,7 +15,8 @@
 #   SMBW_VM_OUT      results: OUT/KVER/ (default $SMBW_VM_CACHE/out)
 #   SMBW_VM_TIMEOUT  bound for one VM, boot included (default 3600 s: the first kernel's full
 #                    run of 65 scenarios went past 1800 s under TCG on a busy 2-core host,
-#                    2026-12-02, and its last 21 scenarios were cut off; 1,400-2,400 s seen)
+#                    2026-12-02, its last 21 scenarios cut off (1,377 s on 2026-12-01; about
+#                    2,300 s by the sum of its scenarios on 2026-12-02))
 #   SMBW_VM_BOOT_TIMEOUT  bound for a boot to userspace (default 240 s): then qemu is stopped
 #                    and the kernel booted again, up to three times in all
 #   SMBW_VM_MATRIX   full (default: every scenario on every kernel, make vmtest) or tiered
