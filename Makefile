@@ -85,9 +85,13 @@ $(OUTPUT)/smbwatch.catalog: $(OUTPUT)/gen_docs
 	$(call msg,GEN,$@)
 	$(Q)$(OUTPUT)/gen_docs catalog > $@
 
-$(OUTPUT)/smbwatch.service: dist/smbwatch.service.in | $(OUTPUT)
-	$(call msg,GEN,$@)
-	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+# Made again whenever SBINDIR may differ (make install PREFIX=...), rewritten only if it did.
+$(OUTPUT)/smbwatch.service: dist/smbwatch.service.in FORCE | $(OUTPUT)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else echo "  GEN      $@"; mv $@.tmp $@; fi
+
+.PHONY: FORCE
+FORCE:
 
 install: smbwatch $(OUTPUT)/smbwatch.catalog $(OUTPUT)/smbwatch.service
 	install -D -m 0755 smbwatch $(DESTDIR)$(SBINDIR)/smbwatch

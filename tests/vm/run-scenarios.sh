@@ -8,6 +8,7 @@
 #            scripts/vmtest.sh, SMBW_VM_MATRIX)
 #   --preboot NAME  run scenario_NAME_preboot (scripts/vm/systemd-init.sh, before systemd
 #            starts), output in OUT/preboot.log, exit status in OUT/preboot.rc
+#   SMBW_XTRACE=1  (as VAR=VALUE) each scenario's commands, timed, in OUT/NAME/xtrace
 #   VAR=VALUE  exported to every scenario (the guest gets no environment from the host: this is
 #            how e.g. make soak says SMBW_SOAK_MOUNTS=300); scenario_NAME_timeout=S among them
 #            overrides the file's timeout of NAME
@@ -27,14 +28,16 @@
 # Each scenario runs in a fresh bash that sources scripts/vm/guest-lib.sh and its file, then
 # calls the function, bounded by its timeout.  Its return value: 0 pass, 77 skip, anything else
 # fail (a timeout is a fail).  It may explain itself with smbw_reason "text".  Environment:
-# SMBW_SCENARIO (NAME), SMBW_SCENARIO_OUT (/out/NAME, for its own artifacts), SMBW_REPO.
+# SMBW_SCENARIO (NAME), SMBW_SCENARIO_OUT (/out/NAME, for its own artifacts), SMBW_REPO,
+# SMBW_SCENARIO_EPOCH (when it started, in seconds since the epoch: journalctl --since=@...).
 # After each scenario smbw_cleanup unmounts, stops smbd and fake servers and waits until cifs.ko
 # has no user left (no lingering connection), whatever happened.
 #
 # Output in /out (OUTDIR of run-vm.sh):
 #   scenarios.list      every NAME, in run order (written first: a crash leaves it behind)
 #   NAME/result         line 1: pass|fail|skip, line 2: reason
-#   NAME/log            the scenario's stdout and stderr;  NAME/elapsed  seconds
+#   NAME/log            the scenario's stdout and stderr;  NAME/elapsed  seconds (its cleanup's
+#                       in NAME/cleanup-elapsed)
 #   NAME/dmesg          kernel messages logged while it ran
 #   summary             one line per scenario;  dmesg.txt  the whole kernel log
 # Exit status: 0 when nothing failed, 1 otherwise.
@@ -175,15 +178,21 @@ run_one() {
 	klines=$(dmesg | wc -l)
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	SMBW_SCENARIO=$name SMBW_SCENARIO_OUT=$dir \
+	SMBW_SCENARIO=$name SMBW_SCENARIO_OUT=$dir SMBW_SCENARIO_EPOCH=$(date +%s) \
 		timeout -k 10 "$tmo" bash -c 'source "$1" && source "$2" || exit 2
+			if [ "${SMBW_XTRACE:-0}" = 1 ]; then # where the time goes: NAME/xtrace
+				exec {BASH_XTRACEFD}> "$SMBW_SCENARIO_OUT/xtrace"
+				PS4="+ \${EPOCHREALTIME} " && set -x
+			fi
 			if ! declare -F "scenario_$3" > /dev/null; then
 				smbw_reason "scenario_$3 is not a function"; exit 2
 			fi
 			"scenario_$3"' _ "$LIB" "$file" "$name" > "$dir/log" 2>&1 < /dev/null
 	rc=$?
 	el=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	SMBW_SCENARIO_OUT=$dir smbw_cleanup >> "$dir/log" 2>&1
+	awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f\n", b - a }' > "$dir/cleanup-elapsed"
 	dmesg | tail -n +"$((klines + 1))" > "$dir/dmesg"
 	reason=$(tail -n 1 "$dir/reason" 2>/dev/null)
 	case $rc in

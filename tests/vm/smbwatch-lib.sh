@@ -13,11 +13,15 @@ SMBW_PW='pw-Zq8rT4-never-logged'
 SMBW_BIN=${SMBW_BIN:-$SMBW_REPO/smbwatch}
 
 _watch_start() {
-	local out=$SMBW_SCENARIO_OUT i
+	local out=$SMBW_SCENARIO_OUT i t0
+	t0=$(_smbw_now)
 	"$SMBW_BIN" -e -f json -v -r "$out/events.rec" > "$out/smbwatch.json" 2> "$out/smbwatch.err" &
 	echo $! > "$SMBW_STATE/smbwatch.pid"
 	for i in $(seq 600); do
-		grep -q '^smbwatch: hooks cifs: [0-9]* attached' "$out/smbwatch.err" && return 0
+		if grep -q '^smbwatch: hooks cifs: [0-9]* attached' "$out/smbwatch.err"; then
+			smbw_log "smbwatch attached after $(_smbw_since "$t0") s"
+			return 0
+		fi
 		kill -0 "$(cat "$SMBW_STATE/smbwatch.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -138,7 +142,10 @@ _no_krb_secret_anywhere() {
 	files="$SMBW_SCENARIO_OUT/smbwatch.json $SMBW_SCENARIO_OUT/smbwatch.err $SMBW_SCENARIO_OUT/events.rec"
 	if [ -d /run/systemd/system ]; then
 		journalctl --sync 2>/dev/null
-		journalctl -b -o export --no-pager > "$SMBW_STATE/journal.export" 2>/dev/null &&
+		# this scenario's entries: the earlier ones were scanned by their own scenarios (the
+		# whole boot's journal, hex-dumped, cost seconds late in a run under TCG)
+		journalctl -b -o export --no-pager --since="@$((${SMBW_SCENARIO_EPOCH:-1} - 1))" \
+			> "$SMBW_STATE/journal.export" 2>/dev/null &&
 			files="$files $SMBW_STATE/journal.export"
 	fi
 	for f in $files; do

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -113,8 +114,17 @@ static const struct hook hooks[] = {
 
 #define N_GROUPS 3
 
+/* Where an instance's start-up time went (smbwatch -v says it: slow hosts, slow emulators). */
+struct load_timing {
+	uint64_t btf_ns;    /* reading and parsing the kernel's (and module's) BTF, ours */
+	uint64_t load_ns;   /* open, relocate, verify: smbwatch__open and smbwatch__load, every try */
+	uint64_t attach_ns; /* links */
+	int tries;          /* loads (a hook that fails to load costs one more) */
+};
+
 struct instance {
 	struct smbwatch *skel;
+	struct load_timing timing;
 	struct bpf_link *links[N_HOOKS];
 	struct bpf_link *entry_links[N_HOOKS];
 	struct bpf_program *chosen[N_HOOKS];
@@ -132,6 +142,24 @@ struct loader {
 	int cgroup_fd; /* the cgroup v2 root, for the cgroup_skb hooks; -1 without one */
 	char cgroup_why[96]; /* why there is none */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The kernel's BTF, timed as the instance's. */
+static struct btf *timed_vmlinux_btf(struct instance *in)
+{
+	uint64_t t0 = mono_ns();
+	struct btf *b = btf__load_vmlinux_btf();
+
+	in->timing.btf_ns += mono_ns() - t0;
+	return b;
+}
 
 /* The group's hooks live in the cifs instance (loaded with cifs.ko) or the net one. */
 static bool in_instance(const struct hook *h, bool cifs)
@@ -346,6 +374,14 @@ static void attach_instance(struct loader *l, struct instance *in, bool cifs)
 	}
 }
 
+static void timed_attach(struct loader *l, struct instance *in, bool cifs)
+{
+	uint64_t t0 = mono_ns();
+
+	attach_instance(l, in, cifs);
+	in->timing.attach_ns += mono_ns() - t0;
+}
+
 static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
 {
 	int err;
@@ -404,7 +440,7 @@ static int hook_of_program(const struct instance *in, const char *name)
 static const struct btf *net_btf(struct loader *l)
 {
 	if (!l->vmlinux_btf)
-		l->vmlinux_btf = btf__load_vmlinux_btf();
+		l->vmlinux_btf = timed_vmlinux_btf(&l->net);
 	return l->vmlinux_btf;
 }
 
@@ -418,10 +454,13 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 	int err = -EINVAL;
 
 	for (size_t attempt = 0; attempt <= N_HOOKS; attempt++) {
+		uint64_t t0;
 		int bad;
 
 		if (!cifs && !(btf = net_btf(l)))
 			return errno ? -errno : -EINVAL;
+		t0 = mono_ns();
+		in->timing.tries++;
 		in->skel = smbwatch__open();
 		if (!in->skel)
 			return -errno;
@@ -440,6 +479,7 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 		saved_print = libbpf_set_print(load_print);
 		err = smbwatch__load(in->skel);
 		libbpf_set_print(saved_print);
+		in->timing.load_ns += mono_ns() - t0;
 		if (!err)
 			return 0;
 		bad = hook_of_program(in, failed_prog);
@@ -491,7 +531,7 @@ static int open_net(struct loader *l, char *errmsg, size_t n)
 		snprintf(errmsg, n, "cannot fill the port map: %s", strerror(-err));
 		return err;
 	}
-	attach_instance(l, in, false);
+	timed_attach(l, in, false);
 	return 0;
 }
 
@@ -510,7 +550,7 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
 	l->groups[2].name = "cifs";
 	l->groups[2].waiting = true;
 	l->cgroup_fd = probe_cgroup2_root(l->cgroup_why, sizeof(l->cgroup_why));
-	l->vmlinux_btf = btf__load_vmlinux_btf();
+	l->vmlinux_btf = timed_vmlinux_btf(&l->net);
 	if (!l->vmlinux_btf) {
 		snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
 		goto fail;
@@ -532,7 +572,7 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 	if (l->groups[2].loaded || !probe_module_live("cifs"))
 		return 0;
 	if (!l->vmlinux_btf) {
-		l->vmlinux_btf = btf__load_vmlinux_btf(); /* freed after the first load */
+		l->vmlinux_btf = timed_vmlinux_btf(in); /* freed after the first load */
 		if (!l->vmlinux_btf) {
 			err = errno ? errno : EINVAL;
 			snprintf(errmsg, n, "cannot read the kernel's BTF for cifs.ko's hooks: %s",
@@ -543,7 +583,10 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 		}
 	}
 	if (!l->cifs_btf) {
+		uint64_t t0 = mono_ns();
+
 		l->cifs_btf = btf__load_module_btf("cifs", l->vmlinux_btf);
+		in->timing.btf_ns += mono_ns() - t0;
 		if (!l->cifs_btf && probe_module_btf("cifs")) {
 			snprintf(errmsg, n, "cannot read cifs.ko's BTF: %s", strerror(errno));
 			return -errno;
@@ -560,7 +603,7 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 		l->groups[2].waiting = false;
 		return err;
 	}
-	attach_instance(l, in, true);
+	timed_attach(l, in, true);
 	return 1;
 }
 
@@ -640,6 +683,17 @@ static void describe_hooks(const struct loader *l, struct strbuf *sb, const char
 	}
 }
 
+static void describe_timing(struct strbuf *sb, const char *what, const struct load_timing *t)
+{
+	if (!t->tries)
+		return;
+	sb_printf(sb,
+		  "smbwatch: start-up of the %s hooks: %.1f ms (their BTF read %.1f, opened, "
+		  "relocated and verified %.1f in %d load%s, attached %.1f)\n",
+		  what, (t->btf_ns + t->load_ns + t->attach_ns) / 1e6, t->btf_ns / 1e6,
+		  t->load_ns / 1e6, t->tries, t->tries == 1 ? "" : "s", t->attach_ns / 1e6);
+}
+
 void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 {
 	for (int i = 0; i < N_GROUPS; i++) {
@@ -654,6 +708,10 @@ void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 				  g->name, g->attached, g->failed, g->absent_required);
 		if (verbose || g->failed || g->absent_required)
 			describe_hooks(l, sb, g->name);
+	}
+	if (verbose) {
+		describe_timing(sb, "tcp and kdc", &l->net.timing);
+		describe_timing(sb, "cifs", &l->cifs.timing);
 	}
 }
 
