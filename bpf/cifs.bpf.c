@@ -315,14 +315,38 @@ static __always_inline int on_verify_signature(struct TCP_Server_Info *server, i
 #define SESS_RSP_SECBUF_OFF (SMB2_HDR_LEN + 4)
 #define KRB_SCAN 64
 #define KRB_MARK_LEN 7
+/* 12 01 02 02 03 00 7e, the first byte lowest: the last 7 bytes read, as kept below */
+#define KRB_MARK 0x007e000302020112ull
 
+/*
+ * Where the mark's last byte (0x7e) is in b, or -1: one byte in per step, one
+ * comparison of the last seven.
+ */
 static __always_inline int krb_error_at(const __u8 *b)
 {
-	for (int i = 0; i < KRB_SCAN - KRB_MARK_LEN; i++)
-		if (b[i] == 0x12 && b[i + 1] == 0x01 && b[i + 2] == 0x02 && b[i + 3] == 0x02 &&
-		    b[i + 4] == 0x03 && b[i + 5] == 0x00 && b[i + 6] == 0x7e)
-			return i + KRB_MARK_LEN - 1;
+	__u64 last = 0;
+
+	for (int i = 0; i < KRB_SCAN - 1; i++) {
+		last = (last >> 8) | ((__u64)b[i] << 56);
+		if ((last >> 8) == KRB_MARK)
+			return i;
+	}
 	return -1;
+}
+
+/*
+ * The verifier knows each position krb_error_at can return as a constant, and
+ * the copy's size depends on it: it would check what follows once per
+ * position (63 times, most of the agent's start-up). Read back through a
+ * helper, the position is one unknown byte, bounded below: checked once.
+ */
+static __always_inline int launder_pos(int at)
+{
+	__u8 in = (__u8)at, out;
+
+	if (at < 0 || bpf_probe_read_kernel(&out, 1, &in) || out >= KRB_SCAN)
+		return -1;
+	return out;
 }
 
 static __always_inline int report_krb_error(struct SMB2_sess_data *sd, const __u8 *rsp,
@@ -343,7 +367,7 @@ static __always_inline int report_krb_error(struct SMB2_sess_data *sd, const __u
 		return 0;
 	if (bpf_probe_read_kernel(head, sizeof(head), rsp + secbuf[0]))
 		return 0;
-	at = krb_error_at(head);
+	at = launder_pos(krb_error_at(head));
 	if (at < 0 || at >= secbuf[1])
 		return 0;
 	e = event_reserve_krb(EV_SMB_SESSION_KRB_ERROR);

@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "btf_targets.h"
 #include "loader.h"
 #include "privileges.h"
 #include "probe.h"
@@ -129,6 +130,10 @@ struct instance {
 	struct bpf_link *entry_links[N_HOOKS];
 	struct bpf_program *chosen[N_HOOKS];
 	struct bpf_program *entry[N_HOOKS]; /* the kprobe half of a kprobe/kretprobe pair */
+	int btf_id[N_HOOKS]; /* the hook's target in the BTF it was chosen with; -1: none */
+	int nargs[N_HOOKS]; /* its arguments (a tracepoint's context pointer not counted) */
+	int btf_obj_fd; /* module targets: the kernel's BTF object of the module; else 0 */
+	__u32 base_types; /* targets with an id at or above this are the module's */
 };
 
 struct loader {
@@ -226,8 +231,7 @@ static struct bpf_program *choose_cgroup_skb(struct loader *l, struct instance *
  * hook falls back to kprobes (a pair for fexit, the entry kprobe for fentry)
  * where its BTF program failed to load, or when asked.
  */
-static struct bpf_program *choose_program(struct loader *l, struct instance *in, size_t i,
-					  const struct btf *btf)
+static struct bpf_program *choose_program(struct loader *l, struct instance *in, size_t i)
 {
 	const struct hook *h = &hooks[i];
 	struct hook_result *r = &l->result[i];
@@ -238,8 +242,7 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 
 	if (h->kind == KIND_CGROUP_SKB)
 		return choose_cgroup_skb(l, in, i);
-	n = h->kind == KIND_TP ? probe_btf_tp_nargs(btf, h->target) :
-				 probe_btf_func_nargs(btf, h->target);
+	n = in->nargs[i];
 	if (n >= 0 && h->nargs && n != h->nargs) {
 		r->state = HOOK_NOT_THIS_KERNEL;
 		return NULL;
@@ -285,9 +288,40 @@ static struct bpf_program *choose_program(struct loader *l, struct instance *in,
 	return p;
 }
 
+/* Every BTF-attached hook of the instance: its target's id and arguments, in one pass. */
+static void resolve_targets(struct instance *in, bool cifs, const struct btf *btf)
+{
+	struct btf_target t[N_HOOKS];
+	char names[N_HOOKS][64];
+	int idx[N_HOOKS], n = 0;
+
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		const struct hook *h = &hooks[i];
+
+		in->btf_id[i] = in->nargs[i] = -1;
+		if (!in_instance(h, cifs) || h->kind == KIND_CGROUP_SKB)
+			continue;
+		if (h->kind == KIND_TP)
+			snprintf(names[n], sizeof(names[n]), "btf_trace_%s", h->target);
+		else
+			snprintf(names[n], sizeof(names[n]), "%s", h->target);
+		t[n].name = names[n];
+		t[n].kind = h->kind == KIND_TP ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
+		idx[n++] = (int)i;
+	}
+	btf_targets_find(btf, t, n);
+	for (int k = 0; k < n; k++) {
+		in->btf_id[idx[k]] = t[k].id;
+		in->nargs[idx[k]] = btf_target_nargs(btf, t[k].id, hooks[idx[k]].kind == KIND_TP);
+	}
+	in->base_types = btf__base_btf(btf) ? btf__type_cnt(btf__base_btf(btf)) : btf__type_cnt(btf);
+}
+
 static void select_group(struct loader *l, struct instance *in, bool cifs, const struct btf *btf)
 {
 	struct bpf_program *p;
+
+	resolve_targets(in, cifs, btf);
 
 	bpf_object__for_each_program(p, in->skel->obj) bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HOOKS; i++) {
@@ -301,7 +335,7 @@ static void select_group(struct loader *l, struct instance *in, bool cifs, const
 			l->result[i].why = "port 88 is not watched (--ports)";
 			continue;
 		}
-		in->chosen[i] = choose_program(l, in, i, btf);
+		in->chosen[i] = choose_program(l, in, i);
 		if (in->chosen[i])
 			bpf_program__set_autoload(in->chosen[i], true);
 		if (in->chosen[i] && in->entry[i])
@@ -372,6 +406,62 @@ static void attach_instance(struct loader *l, struct instance *in, bool cifs)
 		l->groups[k].loaded = true;
 		l->groups[k].waiting = false;
 	}
+}
+
+/*
+ * libbpf's own fentry/fexit/tp_btf handlers look every target up by name in
+ * vmlinux BTF and then in each module's, all types from the first, once per
+ * program (btf_targets.h: seconds on a host with many modules). Ours take the
+ * IDs select_group found in one pass: the instance being loaded is set here
+ * around its load (the loader runs in one thread).
+ */
+static const struct instance *loading;
+
+static int attach_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts, long cookie)
+{
+	(void)cookie;
+	for (size_t i = 0; loading && i < N_HOOKS; i++) {
+		if (prog != loading->chosen[i] && prog != loading->entry[i])
+			continue;
+		if (loading->btf_id[i] <= 0)
+			break;
+		opts->attach_btf_id = (__u32)loading->btf_id[i];
+		opts->attach_btf_obj_fd =
+			(__u32)loading->btf_id[i] >= loading->base_types ? loading->btf_obj_fd : 0;
+		return 0;
+	}
+	fprintf(stderr, "smbwatch: no BTF target known for program %s\n", bpf_program__name(prog));
+	return -ESRCH;
+}
+
+static int attach_traced(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+{
+	(void)cookie;
+	*link = bpf_program__attach_trace(prog);
+	return *link ? 0 : -errno;
+}
+
+/* Once per process, before the first open: the handlers are matched when a program is opened. */
+static int register_attach_handlers(void)
+{
+	static const struct {
+		const char *sec;
+		enum bpf_attach_type type;
+	} secs[] = {
+		{ "fentry/", BPF_TRACE_FENTRY },
+		{ "fexit/", BPF_TRACE_FEXIT },
+		{ "tp_btf/", BPF_TRACE_RAW_TP },
+	};
+	LIBBPF_OPTS(libbpf_prog_handler_opts, opts, .prog_prepare_load_fn = attach_prepare,
+		    .prog_attach_fn = attach_traced);
+	static int done;
+
+	for (size_t i = 0; !done && i < sizeof(secs) / sizeof(secs[0]); i++)
+		if (libbpf_register_prog_handler(secs[i].sec, BPF_PROG_TYPE_TRACING, secs[i].type,
+						 &opts) < 0)
+			return -errno;
+	done = 1;
+	return 0;
 }
 
 static void timed_attach(struct loader *l, struct instance *in, bool cifs)
@@ -445,6 +535,53 @@ static const struct btf *net_btf(struct loader *l)
 }
 
 /*
+ * SMBWATCH_VERIFIER_STATS=1: what the verifier went through, program by
+ * program (stderr): its own statistics (log level 4: time, instructions,
+ * states), one buffer per program.
+ */
+#define STATS_LOG_LEN 1024
+static char (*stats_logs)[STATS_LOG_LEN];
+
+static void want_verifier_stats(struct instance *in)
+{
+	struct bpf_program *p;
+	int i = 0;
+
+	if (!getenv("SMBWATCH_VERIFIER_STATS"))
+		return;
+	free(stats_logs);
+	stats_logs = calloc(2 * N_HOOKS + 8, STATS_LOG_LEN);
+	if (!stats_logs)
+		return;
+	bpf_object__for_each_program(p, in->skel->obj) {
+		if (i == 2 * N_HOOKS + 8 || !bpf_program__autoload(p))
+			continue;
+		bpf_program__set_log_level(p, 4);
+		bpf_program__set_log_buf(p, stats_logs[i++], STATS_LOG_LEN);
+	}
+}
+
+static void print_verifier_stats(const struct instance *in)
+{
+	struct bpf_program *p;
+	int i = 0;
+
+	if (!stats_logs)
+		return;
+	bpf_object__for_each_program(p, in->skel->obj) {
+		char *line, *save;
+
+		if (i == 2 * N_HOOKS + 8 || !bpf_program__autoload(p))
+			continue;
+		for (line = strtok_r(stats_logs[i++], "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			fprintf(stderr, "smbwatch: verifier: %-32s %s\n", bpf_program__name(p), line);
+	}
+	free(stats_logs);
+	stats_logs = NULL;
+}
+
+/*
  * Opens, selects and loads an instance for a group, dropping the hooks that
  * fail to load one by one. reuse: the instance whose maps to share, or NULL.
  */
@@ -467,6 +604,7 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 		if (!reuse)
 			bpf_map__set_max_entries(in->skel->maps.events, l->cfg.ringbuf_kb * 1024u);
 		select_group(l, in, cifs, btf);
+		want_verifier_stats(in);
 		if (!cifs) {
 			btf__free(l->vmlinux_btf);
 			l->vmlinux_btf = NULL;
@@ -477,11 +615,15 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 			break;
 		failed_prog[0] = '\0';
 		saved_print = libbpf_set_print(load_print);
+		loading = in;
 		err = smbwatch__load(in->skel);
+		loading = NULL;
 		libbpf_set_print(saved_print);
 		in->timing.load_ns += mono_ns() - t0;
-		if (!err)
+		if (!err) {
+			print_verifier_stats(in);
 			return 0;
+		}
 		bad = hook_of_program(in, failed_prog);
 		if (bad < 0)
 			break;
@@ -550,6 +692,12 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
 	l->groups[2].name = "cifs";
 	l->groups[2].waiting = true;
 	l->cgroup_fd = probe_cgroup2_root(l->cgroup_why, sizeof(l->cgroup_why));
+	err = register_attach_handlers();
+	if (err) {
+		snprintf(errmsg, n, "cannot register the BPF program handlers with libbpf: %s",
+			 strerror(-err));
+		goto fail;
+	}
 	l->vmlinux_btf = timed_vmlinux_btf(&l->net);
 	if (!l->vmlinux_btf) {
 		snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
@@ -592,8 +740,19 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 			return -errno;
 		}
 	}
+	/* the module's targets are named to the kernel by its BTF object (held for the load) */
+	in->btf_obj_fd = l->cifs_btf ? btf_module_fd("cifs") : 0;
+	if (in->btf_obj_fd < 0) {
+		err = in->btf_obj_fd;
+		in->btf_obj_fd = 0;
+		snprintf(errmsg, n, "cannot open cifs.ko's BTF in the kernel: %s", strerror(-err));
+		return err;
+	}
 	/* Without module BTF only the raw tracepoints can work: vmlinux BTF selects them. */
 	err = load_instance(l, in, true, l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, &l->net);
+	if (in->btf_obj_fd > 0)
+		close(in->btf_obj_fd);
+	in->btf_obj_fd = 0;
 	if (err) {
 		snprintf(errmsg, n,
 			 "cannot load the cifs.ko hooks: %s (run with -vv for the "
