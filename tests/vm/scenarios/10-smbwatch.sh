@@ -163,7 +163,6 @@ scenario_server_gone_reconnects() {
 
 # The fallbacks: raw tracepoints and kprobe/kretprobe pairs instead of tp_btf and fexit (as on
 # kernels without BPF trampolines), forced; the diagnosis must not change.
-scenario_kprobe_fallback_core=1
 scenario_kprobe_fallback() {
 	local err=$SMBW_SCENARIO_OUT/smbwatch.err
 	_samba "" "" || return 1

@@ -22,7 +22,7 @@ _boot_undo() {
 
 _mono() { systemctl show -p "$2" --value "$1"; }
 
-# not in the core set: boot_fstab (23-boot-fstab.sh) proves the same in a real boot on every kernel
+# not in the core set: boot_fstab (23-boot-fstab.sh) proves the same in a real boot
 scenario_boot_mount_timeout=180
 scenario_boot_mount() {
 	local out=$SMBW_SCENARIO_OUT unit entry i state ready started

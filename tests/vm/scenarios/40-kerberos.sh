@@ -297,7 +297,6 @@ scenario_krb_upcall_facts() {
 # smbwatch run by hand: the unit's own privileges must let every Kerberos hook attach (Linux 6.1
 # attaches the cgroup_skb ones only with CAP_NET_ADMIN, which the unit lacked: the service saw
 # no KDC answer there), and the KDC's answer, over UDP, must reach the journal entry.
-scenario_krb_service_core=1
 scenario_krb_service() {
 	local out=$SMBW_SCENARIO_OUT inv n
 	_service_install || return

@@ -240,7 +240,6 @@ _conclude_guest_refused() {
 
 # mount.cifs guest: no user, no password prompt; NTLMSSP anonymous.
 scenario_faulty_guest_refused_timeout=120
-scenario_faulty_guest_refused_core=1
 scenario_faulty_guest_refused() {
 	_samba_no_guests && _watch_start || return 1
 	_mount_seen //127.0.0.1/share guest
