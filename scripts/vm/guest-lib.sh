@@ -86,7 +86,9 @@ _smbw_keep() {
 	return 0
 }
 
+# modprobe only when it is not live already: a second a scenario under TCG, for nothing.
 smbw_modprobe_cifs() {
+	[ "$(cat /sys/module/cifs/initstate 2>/dev/null)" = live ] && return 0
 	modprobe cifs || return 1
 	[ -d /sys/module/cifs ]
 }

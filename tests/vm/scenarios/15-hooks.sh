@@ -153,7 +153,6 @@ scenario_hooks_smb1_sign_refused() {
 	_smb1_sign_refused
 }
 
-scenario_hooks_smb1_sign_refused_fallback_core=1
 scenario_hooks_smb1_sign_refused_fallback() {
 	_samba "server min protocol = NT1
 	server signing = disabled" "" || return 1
@@ -211,7 +210,6 @@ scenario_hooks_session_refused() {
 	_session_refused
 }
 
-scenario_hooks_session_refused_fallback_core=1
 scenario_hooks_session_refused_fallback() {
 	_samba "hosts deny = 127.0.0.1" "" || return 1
 	SMBWATCH_FORCE_FALLBACK=1 _watch_start || return 1

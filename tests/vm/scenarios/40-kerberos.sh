@@ -213,7 +213,6 @@ scenario_krb_request_key_missing() {
 }
 
 # The kprobe/raw_tp fallbacks (forced) on the alias case: the diagnosis must not change.
-scenario_krb_fallback_core=1
 scenario_krb_fallback() {
 	local err=$SMBW_SCENARIO_OUT/smbwatch.err
 	_krb_setup && _krb_kinit || return 1

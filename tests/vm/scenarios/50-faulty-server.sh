@@ -191,7 +191,6 @@ scenario_faulty_mandatory_corrupt() {
 # signature"); with SMB 3.1.1 the first signed requests are the tree connects (IPC$, then the
 # share): the mount fails at tree connect, for a signing failure, for real.
 scenario_faulty_sign_request_rejected_timeout=120
-scenario_faulty_sign_request_rejected_core=1
 scenario_faulty_sign_request_rejected() {
 	_faulty "" --corrupt-request-signatures && _watch_start || return 1
 	_mount_seen "//$FAULTY_PROXY/share" "$(_creds vers=3.1.1,sign)"
@@ -331,7 +330,6 @@ scenario_faulty_sign_vs_signing_disabled_smb3() {
 # "Server does not support signing!" at negotiate (-EOPNOTSUPP).  vers=3.0: 3.1.1 would also
 # see the altered negotiate in its preauth hash.
 scenario_faulty_sign_vs_server_nosign_timeout=120
-scenario_faulty_sign_vs_server_nosign_core=1
 scenario_faulty_sign_vs_server_nosign() {
 	_faulty "" --negotiate-secmode 0 && _watch_start || return 1
 	_mount_seen "//$FAULTY_PROXY/share" "$(_creds vers=3.0,sign)"
