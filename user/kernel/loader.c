@@ -540,6 +540,7 @@ static const struct btf *net_btf(struct loader *l)
  * states), one buffer per program.
  */
 #define STATS_LOG_LEN 1024
+#define STATS_LOGS (2 * N_HOOKS) /* a hook loads at most two programs */
 static char (*stats_logs)[STATS_LOG_LEN];
 
 static void want_verifier_stats(struct instance *in)
@@ -550,11 +551,11 @@ static void want_verifier_stats(struct instance *in)
 	if (!getenv("SMBWATCH_VERIFIER_STATS"))
 		return;
 	free(stats_logs);
-	stats_logs = calloc(2 * N_HOOKS + 8, STATS_LOG_LEN);
+	stats_logs = calloc(STATS_LOGS, STATS_LOG_LEN);
 	if (!stats_logs)
 		return;
 	bpf_object__for_each_program(p, in->skel->obj) {
-		if (i == 2 * N_HOOKS + 8 || !bpf_program__autoload(p))
+		if (i == STATS_LOGS || !bpf_program__autoload(p))
 			continue;
 		bpf_program__set_log_level(p, 4);
 		bpf_program__set_log_buf(p, stats_logs[i++], STATS_LOG_LEN);
@@ -571,7 +572,7 @@ static void print_verifier_stats(const struct instance *in)
 	bpf_object__for_each_program(p, in->skel->obj) {
 		char *line, *save;
 
-		if (i == 2 * N_HOOKS + 8 || !bpf_program__autoload(p))
+		if (i == STATS_LOGS || !bpf_program__autoload(p))
 			continue;
 		for (line = strtok_r(stats_logs[i++], "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
