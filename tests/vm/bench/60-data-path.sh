@@ -38,7 +38,7 @@ _dp_round() {
 
 scenario_bench_data_path_timeout=1200
 scenario_bench_data_path() {
-	local out=$SMBW_SCENARIO_OUT i w r runs0 ns0 runs1 ns1 io_s=0 t0
+	local out=$SMBW_SCENARIO_OUT i f runs0 ns0 runs1 ns1 io_s=0 t0
 	smbw_samba_start "server signing = mandatory" "[share]
 	path = @SMBDIR@/share
 	read only = no" || { _fail "smbd did not start"; return 1; }
@@ -61,6 +61,10 @@ scenario_bench_data_path() {
 		read -r runs1 ns1 <<< "$(_dp_prog_stats)"
 		echo "$((runs1 - runs0)) $((ns1 - ns0))" >> "$out/progs.txt"
 		_watch_stop
+		# the next round's smbwatch records anew (it never overwrites a recording)
+		for f in smbwatch.json smbwatch.err events.rec; do
+			mv "$out/$f" "$out/round$i-$f"
+		done
 	done
 	sysctl -q -w kernel.bpf_stats_enabled=0
 	umount "$DP_MNT"
