@@ -7,7 +7,6 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "privileges.h"
@@ -83,37 +82,6 @@ bool probe_kprobes(void)
 int probe_ringbuf(void)
 {
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-}
-
-static int proto_nargs(const struct btf *btf, const struct btf_type *t)
-{
-	if (!t)
-		return -1;
-	while (btf_is_typedef(t) || btf_is_ptr(t) || btf_is_func(t))
-		t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t))
-		return -1;
-	return btf_vlen(t);
-}
-
-int probe_btf_func_nargs(const struct btf *btf, const char *func)
-{
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
-
-	return id < 0 ? -1 : proto_nargs(btf, btf__type_by_id(btf, id));
-}
-
-int probe_btf_tp_nargs(const struct btf *btf, const char *tp)
-{
-	char name[128];
-	int id, n;
-
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	n = proto_nargs(btf, btf__type_by_id(btf, id));
-	return n < 1 ? -1 : n - 1; /* the first argument is the tracepoint's data pointer */
 }
 
 int probe_privileges(char *why, size_t n)

@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct btf;
-
 const char *sysfs_path(char *buf, size_t n, const char *rel);
 bool probe_vmlinux_btf(void);
 /* cifs.ko (or another module) is loaded, live, and has BTF. */
@@ -23,12 +21,6 @@ bool probe_tracefs(void);
 bool probe_kprobes(void);
 /* 1: the BPF ring buffer works; 0: the kernel lacks it; <0: -errno, BPF is refused here. */
 int probe_ringbuf(void);
-/*
- * Number of arguments of a BTF function or of a tracepoint ("btf_trace_"
- * typedef, not counting its leading context pointer); -1 when absent.
- */
-int probe_btf_func_nargs(const struct btf *btf, const char *func);
-int probe_btf_tp_nargs(const struct btf *btf, const char *tp);
 /*
  * An fd of the cgroup v2 hierarchy's root, where cgroup_skb programs see
  * every process's packets (mounting a private, detached cgroup2 where none is
