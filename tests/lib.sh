@@ -67,3 +67,22 @@ t_tap() {
 	rm -f "$out"
 	return 0
 }
+
+# compound_t_checks FILE...: the t_check calls whose command is a list ("t_check N W [ a ] && [ b ]"):
+# the shell runs "[ b ]" after t_check, outside it, so that condition can never fail the test.
+# Prints them as FILE:LINE: TEXT; returns 0 when there is none. The form that works:
+#   ok=false; [ a ] && [ b ] && ok=true; t_check N W "$ok"
+compound_t_checks() {
+	awk '{
+		if (cont == "") start = FNR
+		line = cont $0
+		if (line ~ /\\$/) { cont = substr(line, 1, length(line) - 1) " "; next }
+		cont = ""
+		if (line !~ /^[ \t]*t_check /) next
+		s = line
+		gsub(/\047[^\047]*\047/, "\"\"", s)               # single-quoted strings
+		while (gsub(/\$\([^()]*\)/, "X", s)) ;             # command substitutions
+		gsub(/"([^"\\]|\\.)*"/, "\"\"", s)                 # double-quoted strings
+		if (s ~ /&&|\|\||;|\|/) { print FILENAME ":" start ": " line; bad = 1 }
+	} END { exit bad }' "$@"
+}

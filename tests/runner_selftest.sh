@@ -50,3 +50,21 @@ if tests/run-all.sh --verdict "$dir/verdict.results" > /dev/null; then
 else
 	t_pass runner_selftest.verdict_fails
 fi
+
+# A t_check whose later conditions run outside it can never fail on them: none may be left.
+cat > "$dir/compound.sh" <<'SH'
+t_check fine "why && not code" [ "$(echo 'a && b' | wc -l)" = 1 ]
+t_check broken "why" \
+	[ -n "$x" ] && [ "$y" = 1 ]
+SH
+found=$(compound_t_checks "$dir/compound.sh")
+if [ "$found" = "$dir/compound.sh:2: t_check broken \"why\"  	[ -n \"\$x\" ] && [ \"\$y\" = 1 ]" ]; then
+	t_pass runner_selftest.compound_check_found
+else
+	t_fail runner_selftest.compound_check_found "the lint found: ${found:-nothing}"
+fi
+if found=$(compound_t_checks tests/live/*.sh); then
+	t_pass runner_selftest.no_compound_t_check
+else
+	t_fail runner_selftest.no_compound_t_check "conditions outside t_check: $found"
+fi
