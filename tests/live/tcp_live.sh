@@ -206,6 +206,37 @@ test_nothing_left_attached() {
 	t_check nothing_left_after_stop "programs left after stop: $(our_programs)" [ "$(our_programs)" = 0 ]
 }
 
+# The load happens in a process of its own that hands the agent its links and exits: the agent
+# holds one bpf_link descriptor per attached program and no loading process is left behind.
+test_loader_process_hands_over() {
+	start_watch handover || { t_fail handover "smbwatch did not start"; return; }
+	local links attached children ok
+	links=$(find /proc/"$WATCH_PID"/fd -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l)
+	attached=$(awk '/^smbwatch: hooks [a-z]*: [0-9]* attached/ { n += $4 } END { print n + 0 }' \
+		"$WORK/handover.err")
+	children=$(pgrep -P "$WATCH_PID" | wc -l)
+	refused_connect 445
+	stop_watch INT
+	ok=false
+	[ "${attached:-0}" -ge 4 ] && [ "$links" = "$attached" ] && ok=true
+	t_check handover_links_held "$links bpf_link descriptors for ${attached:-?} attached hooks" "$ok"
+	t_check handover_no_loader_left "$children child processes of the agent after start" \
+		[ "$children" = 0 ]
+	t_check handover_events_flow "no reset seen through the handed-over links" \
+		[ "$(count handover '.event=="tcp_reset_received" and .remote_port==445')" -ge 1 ]
+}
+
+# An open files limit too low for the handover: refused up front in one line, not half loaded.
+test_open_files_limit() {
+	local out rc
+	out=$(bash -c 'ulimit -n 40; exec "$0" -d 1' "$SMBWATCH" 2>&1)
+	rc=$?
+	t_check fd_limit_exit_1 "exit code $rc with ulimit -n 40" [ "$rc" = 1 ]
+	ok=false
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ $out == *"open files limit is 40"*"ulimit -n"* ]] && ok=true
+	t_check fd_limit_one_line "message: $out" "$ok"
+}
+
 test_not_root_is_refused() {
 	local out rc
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
@@ -237,5 +268,7 @@ test_retransmits_on_blackholed_connection
 test_raw_tracepoint_fallback
 test_full_ring_buffer_counts_drops
 test_nothing_left_attached
+test_loader_process_hands_over
+test_open_files_limit
 test_not_root_is_refused
 test_no_btf_is_refused

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -283,9 +282,6 @@ static void shed_privileges(struct live *lv)
 	lv->cifs_attached = g && g->loaded;
 	if (privileges_drop(!lv->cifs_attached))
 		fail("could not drop capabilities: %s", strerror(errno));
-	/* what loading parsed (BTF, relocations, verifier logs) goes back to the system */
-	loader_release_load_data(lv->loader);
-	malloc_trim(0);
 }
 
 static void check_cifs(struct live *lv)
@@ -448,8 +444,9 @@ static void live_teardown(struct live *lv)
 	if (lv->pipe.malformed || lv->pipe.unknown)
 		fail("%llu malformed and %llu unknown records skipped",
 		     (unsigned long long)lv->pipe.malformed, (unsigned long long)lv->pipe.unknown);
-	fprintf(stderr, "smbwatch: stopped: %llu events, %llu dropped\n",
-		(unsigned long long)lv->pipe.events, (unsigned long long)drops);
+	if (lv->loader) /* an agent that never started has nothing to count */
+		fprintf(stderr, "smbwatch: stopped: %llu events, %llu dropped\n",
+			(unsigned long long)lv->pipe.events, (unsigned long long)drops);
 	/* every record the kernel tried to write is accounted for, or this says how many are not */
 	if (lv->loader && attempts != lv->received + drops)
 		fail("records: %llu attempted in the kernel, %llu received + %llu dropped: %lld "

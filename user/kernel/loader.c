@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf_targets.h"
+#include "child_call.h"
 #include "loader.h"
 #include "privileges.h"
 #include "probe.h"
@@ -134,7 +135,13 @@ struct instance {
 	int nargs[N_HOOKS]; /* its arguments (a tracepoint's context pointer not counted) */
 	int btf_obj_fd; /* module targets: the kernel's BTF object of the module; else 0 */
 	__u32 base_types; /* targets with an id at or above this are the module's */
+	/* the agent's side: the links the loading process handed over */
+	int link_fds[2 * N_HOOKS];
+	int n_links;
 };
+
+/* The net instance's maps, which the cifs instance shares and the agent reads. */
+enum { MAP_EVENTS, MAP_DROPS, MAP_ATTEMPTS, MAP_PORTS, N_MAPS };
 
 struct loader {
 	struct loader_config cfg;
@@ -146,7 +153,25 @@ struct loader {
 	struct loader_group groups[N_GROUPS];
 	int cgroup_fd; /* the cgroup v2 root, for the cgroup_skb hooks; -1 without one */
 	char cgroup_why[96]; /* why there is none */
+	int map_fds[N_MAPS]; /* handed over by the net instance's load; -1 before */
 };
+
+/*
+ * What a loading process (child_call.h) hands back besides the descriptors:
+ * the net instance's maps first (N_MAPS, in enum order), then its links.
+ * The strings the results point to are static or the loader's own, which
+ * the child shares with the agent (a fork, not an exec).
+ */
+struct handover {
+	int err;
+	char errmsg[256];
+	struct hook_result result[N_HOOKS];
+	struct loader_group groups[N_GROUPS];
+	struct load_timing timing;
+	int n_maps;
+};
+
+_Static_assert(N_MAPS + 2 * N_HOOKS <= CHILD_CALL_MAX_FDS, "a handover carries every link");
 
 static uint64_t mono_ns(void)
 {
@@ -472,18 +497,17 @@ static void timed_attach(struct loader *l, struct instance *in, bool cifs)
 	in->timing.attach_ns += mono_ns() - t0;
 }
 
-static int reuse_maps(struct smbwatch *to, const struct smbwatch *from)
+static int reuse_maps(struct smbwatch *to, const int *map_fds)
 {
 	int err;
 
-	err = bpf_map__reuse_fd(to->maps.events, bpf_map__fd(from->maps.events));
+	err = bpf_map__reuse_fd(to->maps.events, map_fds[MAP_EVENTS]);
 	if (!err)
-		err = bpf_map__reuse_fd(to->maps.drops, bpf_map__fd(from->maps.drops));
+		err = bpf_map__reuse_fd(to->maps.drops, map_fds[MAP_DROPS]);
 	if (!err)
-		err = bpf_map__reuse_fd(to->maps.attempts, bpf_map__fd(from->maps.attempts));
+		err = bpf_map__reuse_fd(to->maps.attempts, map_fds[MAP_ATTEMPTS]);
 	if (!err)
-		err = bpf_map__reuse_fd(to->maps.watched_ports,
-					bpf_map__fd(from->maps.watched_ports));
+		err = bpf_map__reuse_fd(to->maps.watched_ports, map_fds[MAP_PORTS]);
 	return err;
 }
 
@@ -584,10 +608,10 @@ static void print_verifier_stats(const struct instance *in)
 
 /*
  * Opens, selects and loads an instance for a group, dropping the hooks that
- * fail to load one by one. reuse: the instance whose maps to share, or NULL.
+ * fail to load one by one. reuse: the maps to share (N_MAPS descriptors), or NULL.
  */
 static int load_instance(struct loader *l, struct instance *in, bool cifs, const struct btf *btf,
-			 const struct instance *reuse)
+			 const int *reuse)
 {
 	int err = -EINVAL;
 
@@ -611,7 +635,7 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 			l->vmlinux_btf = NULL;
 			btf = NULL;
 		}
-		err = reuse ? reuse_maps(in->skel, reuse->skel) : 0;
+		err = reuse ? reuse_maps(in->skel, reuse) : 0;
 		if (err)
 			break;
 		failed_prog[0] = '\0';
@@ -678,68 +702,38 @@ static int open_net(struct loader *l, char *errmsg, size_t n)
 	return 0;
 }
 
-struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t n)
+/* In the loading process: the kernel's BTF, then the net instance, loaded and attached. */
+static int load_net(struct loader *l, char *errmsg, size_t n)
 {
-	struct loader *l = calloc(1, sizeof(*l));
-	int err;
-
-	if (!l) {
-		snprintf(errmsg, n, "out of memory");
-		return NULL;
-	}
-	l->cfg = *cfg;
-	l->groups[0].name = "tcp";
-	l->groups[1].name = "kdc";
-	l->groups[2].name = "cifs";
-	l->groups[2].waiting = true;
-	l->cgroup_fd = probe_cgroup2_root(l->cgroup_why, sizeof(l->cgroup_why));
-	err = register_attach_handlers();
-	if (err) {
-		snprintf(errmsg, n, "cannot register the BPF program handlers with libbpf: %s",
-			 strerror(-err));
-		goto fail;
-	}
 	l->vmlinux_btf = timed_vmlinux_btf(&l->net);
 	if (!l->vmlinux_btf) {
 		snprintf(errmsg, n, "cannot read the kernel's BTF: %s", strerror(errno));
-		goto fail;
+		return errno ? -errno : -EINVAL;
 	}
-	err = open_net(l, errmsg, n);
-	if (err)
-		goto fail;
-	return l;
-fail:
-	loader_close(l);
-	return NULL;
+	return open_net(l, errmsg, n);
 }
 
-int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
+/* In the loading process: cifs.ko's BTF, then the cifs instance on the net one's maps. */
+static int load_cifs(struct loader *l, char *errmsg, size_t n)
 {
 	struct instance *in = &l->cifs;
+	uint64_t t0;
 	int err;
 
-	if (l->groups[2].loaded || !probe_module_live("cifs"))
-		return 0;
+	l->vmlinux_btf = timed_vmlinux_btf(in);
 	if (!l->vmlinux_btf) {
-		l->vmlinux_btf = timed_vmlinux_btf(in); /* freed after the first load */
-		if (!l->vmlinux_btf) {
-			err = errno ? errno : EINVAL;
-			snprintf(errmsg, n, "cannot read the kernel's BTF for cifs.ko's hooks: %s",
-				 strerror(err));
-			l->groups[2].loaded = true; /* said once, not every second */
-			l->groups[2].waiting = false;
-			return -err;
-		}
+		err = errno ? errno : EINVAL;
+		snprintf(errmsg, n, "cannot read the kernel's BTF for cifs.ko's hooks: %s",
+			 strerror(err));
+		return -err;
 	}
-	if (!l->cifs_btf) {
-		uint64_t t0 = mono_ns();
-
-		l->cifs_btf = btf__load_module_btf("cifs", l->vmlinux_btf);
-		in->timing.btf_ns += mono_ns() - t0;
-		if (!l->cifs_btf && probe_module_btf("cifs")) {
-			snprintf(errmsg, n, "cannot read cifs.ko's BTF: %s", strerror(errno));
-			return -errno;
-		}
+	t0 = mono_ns();
+	l->cifs_btf = btf__load_module_btf("cifs", l->vmlinux_btf);
+	in->timing.btf_ns += mono_ns() - t0;
+	if (!l->cifs_btf && probe_module_btf("cifs")) {
+		err = errno ? errno : EINVAL;
+		snprintf(errmsg, n, "cannot read cifs.ko's BTF: %s", strerror(err));
+		return -err;
 	}
 	/* the module's targets are named to the kernel by its BTF object (held for the load) */
 	in->btf_obj_fd = l->cifs_btf ? btf_module_fd("cifs") : 0;
@@ -750,39 +744,159 @@ int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
 		return err;
 	}
 	/* Without module BTF only the raw tracepoints can work: vmlinux BTF selects them. */
-	err = load_instance(l, in, true, l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, &l->net);
-	if (in->btf_obj_fd > 0)
-		close(in->btf_obj_fd);
-	in->btf_obj_fd = 0;
+	err = load_instance(l, in, true, l->cifs_btf ? l->cifs_btf : l->vmlinux_btf, l->map_fds);
 	if (err) {
 		snprintf(errmsg, n,
 			 "cannot load the cifs.ko hooks: %s (run with -vv for the "
 			 "verifier log)",
 			 strerror(-err));
-		l->groups[2].loaded = true; /* do not retry in a loop; the error was reported */
-		l->groups[2].waiting = false;
 		return err;
 	}
 	timed_attach(l, in, true);
-	return 1;
+	return 0;
 }
 
-/*
- * After a load the kernel's BTF (megabytes, parsed) is of no use until the
- * next: cifs.ko's hooks, when the module appears, read it again
- * (loader_poll_cifs). A host that waits for cifs.ko does not hold it.
- */
-void loader_release_load_data(struct loader *l)
+struct load_call {
+	struct loader *l;
+	bool cifs;
+};
+
+static void add_link_fds(const struct instance *in, struct child_result *out)
 {
-	btf__free(l->cifs_btf);
-	btf__free(l->vmlinux_btf);
-	l->cifs_btf = NULL;
-	l->vmlinux_btf = NULL;
+	for (size_t i = 0; i < N_HOOKS; i++) {
+		if (in->entry_links[i])
+			out->fds[out->nfds++] = bpf_link__fd(in->entry_links[i]);
+		if (in->links[i])
+			out->fds[out->nfds++] = bpf_link__fd(in->links[i]);
+	}
+}
+
+/* The loading process's work: it exits after, and its links live on in the agent's fds. */
+static void load_in_child(void *arg, struct child_result *out)
+{
+	const struct load_call *c = arg;
+	struct loader *l = c->l;
+	struct instance *in = c->cifs ? &l->cifs : &l->net;
+	struct handover *h = out->data;
+
+	h->err = c->cifs ? load_cifs(l, h->errmsg, sizeof(h->errmsg))
+			 : load_net(l, h->errmsg, sizeof(h->errmsg));
+	memcpy(h->result, l->result, sizeof(h->result));
+	memcpy(h->groups, l->groups, sizeof(h->groups));
+	h->timing = in->timing;
+	h->n_maps = 0;
+	if (h->err)
+		return;
+	if (!c->cifs) {
+		out->fds[MAP_EVENTS] = bpf_map__fd(in->skel->maps.events);
+		out->fds[MAP_DROPS] = bpf_map__fd(in->skel->maps.drops);
+		out->fds[MAP_ATTEMPTS] = bpf_map__fd(in->skel->maps.attempts);
+		out->fds[MAP_PORTS] = bpf_map__fd(in->skel->maps.watched_ports);
+		out->nfds = h->n_maps = N_MAPS;
+	}
+	add_link_fds(in, out);
+}
+
+/* The agent's side: what the loading process found, and the descriptors it handed over. */
+static int take_handover(struct loader *l, bool cifs, const struct handover *h,
+			 struct child_result *res, char *errmsg, size_t n)
+{
+	struct instance *in = cifs ? &l->cifs : &l->net;
+	int k = 0;
+
+	memcpy(l->result, h->result, sizeof(l->result));
+	memcpy(l->groups, h->groups, sizeof(l->groups));
+	in->timing = h->timing;
+	if (h->err) {
+		snprintf(errmsg, n, "%s", h->errmsg);
+		return h->err;
+	}
+	if (!cifs && (h->n_maps != N_MAPS || res->nfds < N_MAPS)) {
+		snprintf(errmsg, n, "the loading process handed over %d maps, %d expected",
+			 res->nfds, N_MAPS);
+		return -EPROTO;
+	}
+	for (; !cifs && k < N_MAPS; k++)
+		l->map_fds[k] = res->fds[k];
+	for (; k < res->nfds; k++)
+		in->link_fds[in->n_links++] = res->fds[k];
+	return 0;
+}
+
+/* Loads an instance in a process of its own (child_call.h says why). */
+static int load_elsewhere(struct loader *l, bool cifs, char *errmsg, size_t n)
+{
+	struct load_call c = { .l = l, .cifs = cifs };
+	struct handover h = { 0 };
+	struct child_result res = { .data = &h, .len = sizeof(h) };
+	int err;
+
+	err = child_call(load_in_child, &c, &res, errmsg, n);
+	if (!err)
+		err = take_handover(l, cifs, &h, &res, errmsg, n);
+	if (err) /* take_handover keeps none on error; child_call's own close theirs */
+		for (int i = 0; i < res.nfds; i++)
+			close(res.fds[i]);
+	return err;
+}
+
+struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t n)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l) {
+		snprintf(errmsg, n, "out of memory");
+		return NULL;
+	}
+	l->cfg = *cfg;
+	l->cgroup_fd = -1;
+	for (int i = 0; i < N_MAPS; i++)
+		l->map_fds[i] = -1;
+	l->groups[0].name = "tcp";
+	l->groups[1].name = "kdc";
+	l->groups[2].name = "cifs";
+	l->groups[2].waiting = true;
+	if (child_call_fd_room(N_MAPS + 4 * N_HOOKS, errmsg, n))
+		goto fail;
+	l->cgroup_fd = probe_cgroup2_root(l->cgroup_why, sizeof(l->cgroup_why));
+	err = register_attach_handlers();
+	if (err) {
+		snprintf(errmsg, n, "cannot register the BPF program handlers with libbpf: %s",
+			 strerror(-err));
+		goto fail;
+	}
+	err = load_elsewhere(l, false, errmsg, n);
+	/* the cgroup_skb links hold the cgroup now: the agent needs no descriptor of it */
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	l->cgroup_fd = -1;
+	if (err)
+		goto fail;
+	return l;
+fail:
+	loader_close(l);
+	return NULL;
+}
+
+int loader_poll_cifs(struct loader *l, char *errmsg, size_t n)
+{
+	int err;
+
+	if (l->groups[2].loaded || !probe_module_live("cifs"))
+		return 0;
+	err = load_elsewhere(l, true, errmsg, n);
+	if (err) {
+		l->groups[2].loaded = true; /* said once, not every second: no retry in a loop */
+		l->groups[2].waiting = false;
+		return err;
+	}
+	return 1;
 }
 
 int loader_ringbuf_fd(const struct loader *l)
 {
-	return bpf_map__fd(l->net.skel->maps.events);
+	return l->map_fds[MAP_EVENTS];
 }
 
 /* The sum over CPUs of a per-CPU counter map of the net instance. */
@@ -807,12 +921,12 @@ static uint64_t percpu_sum(int fd)
 
 uint64_t loader_drops(const struct loader *l)
 {
-	return percpu_sum(bpf_map__fd(l->net.skel->maps.drops));
+	return percpu_sum(l->map_fds[MAP_DROPS]);
 }
 
 uint64_t loader_attempts(const struct loader *l)
 {
-	return percpu_sum(bpf_map__fd(l->net.skel->maps.attempts));
+	return percpu_sum(l->map_fds[MAP_ATTEMPTS]);
 }
 
 const struct loader_group *loader_group(const struct loader *l, const char *name)
@@ -877,18 +991,9 @@ void loader_describe(const struct loader *l, struct strbuf *sb, bool verbose)
 
 static void instance_detach(struct instance *in)
 {
-	for (size_t i = 0; i < N_HOOKS; i++) {
-		bpf_link__destroy(in->links[i]);
-		bpf_link__destroy(in->entry_links[i]);
-		in->links[i] = in->entry_links[i] = NULL;
-	}
-}
-
-static void instance_close(struct instance *in)
-{
-	instance_detach(in);
-	smbwatch__destroy(in->skel);
-	memset(in, 0, sizeof(*in));
+	for (int i = 0; i < in->n_links; i++)
+		close(in->link_fds[i]);
+	in->n_links = 0;
 }
 
 void loader_detach(struct loader *l)
@@ -901,11 +1006,10 @@ void loader_close(struct loader *l)
 {
 	if (!l)
 		return;
-	/* cifs first: it borrows the net instance's maps */
-	instance_close(&l->cifs);
-	instance_close(&l->net);
-	btf__free(l->cifs_btf);
-	btf__free(l->vmlinux_btf);
+	loader_detach(l);
+	for (int i = 0; i < N_MAPS; i++)
+		if (l->map_fds[i] >= 0)
+			close(l->map_fds[i]);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
 	free(l);

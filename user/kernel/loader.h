@@ -7,6 +7,10 @@
  * "cifs" instance carries the cifs.ko hooks, reuses those maps, and is loaded
  * only once cifs.ko is live, because programs that attach to a module cannot
  * be loaded before it. Both instances therefore feed the one ring buffer.
+ *
+ * Each instance is loaded in a short-lived process of its own (child_call.h),
+ * which hands the agent the maps' and links' descriptors and exits: the agent
+ * never holds the kernel's BTF, libbpf's object or the verifier's buffers.
  */
 #ifndef SMBW_LOADER_H
 #define SMBW_LOADER_H
@@ -60,8 +64,6 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
  */
 int loader_poll_cifs(struct loader *l, char *errmsg, size_t n);
 int loader_ringbuf_fd(const struct loader *l);
-/* Frees what only loading needed (the kernel's BTF); loader_poll_cifs reads it again. */
-void loader_release_load_data(struct loader *l);
 uint64_t loader_drops(const struct loader *l);
 /* Records the BPF programs tried to reserve, delivered or dropped. */
 uint64_t loader_attempts(const struct loader *l);
