@@ -39,22 +39,34 @@ SMBW_MAP_DECL struct {
 } drops SEC(".maps");
 
 /*
- * Ports (host order) whose connections are of interest: one byte per port, so
- * that the check on every TCP event is an array lookup the verifier inlines.
+ * Ports (host order) whose connections are of interest, as one bitmap
+ * (struct smbw_port_bits): the check on every TCP event is one array lookup
+ * the verifier inlines and two bit tests.
  */
 SMBW_MAP_DECL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, struct smbw_port_bits);
 } watched_ports SEC(".maps");
 
-static __always_inline bool port_watched(__u16 port)
+static __always_inline bool port_bit(const struct smbw_port_bits *bits, __u16 port)
 {
-	__u32 key = port;
-	__u8 *on = bpf_map_lookup_elem(&watched_ports, &key);
+	__u32 word = port >> 6;
 
-	return on && *on;
+	/* the compiler knows the bound from the type; the verifier must be told it */
+	barrier_var(word);
+	word &= 65536 / 64 - 1;
+	return bits->w[word] & smbw_port_bit(port);
+}
+
+/* Either end of a connection on a watched port. */
+static __always_inline bool ports_watched(__u16 a, __u16 b)
+{
+	__u32 zero = 0;
+	const struct smbw_port_bits *bits = bpf_map_lookup_elem(&watched_ports, &zero);
+
+	return bits && (port_bit(bits, a) || port_bit(bits, b));
 }
 
 /*

@@ -25,7 +25,7 @@ static __always_inline bool sock_watched(bool btf, const struct sock *sk, struct
 
 	t->remote.port = bpf_ntohs((__u16)pp);
 	t->local.port = pp >> 16;
-	return port_watched(t->remote.port) || port_watched(t->local.port);
+	return ports_watched(t->remote.port, t->local.port);
 }
 
 /* The rest of the tuple, for a socket sock_watched() accepted. */
@@ -51,25 +51,48 @@ static __always_inline bool tuple_from_sock(bool btf, const struct sock *sk, str
 	return false;
 }
 
+/* Linux 6.2+: a pointer the verifier lets a program load from, faults caught (PROBE_MEM). */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * The ports of a packet's TCP header. cast: by direct loads through
+ * bpf_rdonly_cast, only where the kernel is new enough to have it (the 6.10+
+ * tp_btf program; every SYN to a closed port runs it); else a probe read.
+ */
+static __always_inline bool skb_ports(bool cast, unsigned char *tcp, __u16 *src, __u16 *dst)
+{
+	__be16 ports[2];
+
+	if (cast) {
+		const struct tcphdr *th = bpf_rdonly_cast(tcp, bpf_core_type_id_kernel(struct tcphdr));
+
+		*src = bpf_ntohs(th->source);
+		*dst = bpf_ntohs(th->dest);
+		return true;
+	}
+	if (bpf_probe_read_kernel(ports, sizeof(ports), tcp))
+		return false;
+	*src = bpf_ntohs(ports[0]);
+	*dst = bpf_ntohs(ports[1]);
+	return true;
+}
+
 /*
  * The tuple of the connection an incoming packet belongs to, seen from this
  * host: the packet's destination is local. Used when a reset is sent with no
  * socket (6.10+: reason NO_SOCKET, e.g. a SYN to a closed port).
  */
-static __always_inline bool tuple_from_rx_skb(bool btf, const struct sk_buff *skb, struct tuple *t)
+static __always_inline bool tuple_from_rx_skb(bool btf, bool cast, const struct sk_buff *skb,
+					      struct tuple *t)
 {
 	unsigned char *head = BTF_READ(btf, skb, head);
 	__u16 nh = BTF_READ(btf, skb, network_header);
 	__u16 th = BTF_READ(btf, skb, transport_header);
-	__be16 ports[2];
 	__u8 version;
 
 	/* the ports first: a reset to an unwatched port needs nothing more */
-	if (bpf_probe_read_kernel(ports, sizeof(ports), head + th))
-		return false;
-	t->local.port = bpf_ntohs(ports[1]);
-	t->remote.port = bpf_ntohs(ports[0]);
-	if (!port_watched(t->remote.port) && !port_watched(t->local.port))
+	if (!skb_ports(cast, head + th, &t->remote.port, &t->local.port) ||
+	    !ports_watched(t->remote.port, t->local.port))
 		return false;
 	if (bpf_probe_read_kernel(&version, 1, head + nh))
 		return false;
@@ -147,7 +170,7 @@ static __always_inline int handle_sock_event(bool btf, __u16 type, const struct 
 	return 0;
 }
 
-static __always_inline int handle_reset_sent(bool btf, const struct sock *sk,
+static __always_inline int handle_reset_sent(bool btf, bool cast, const struct sock *sk,
 					     const struct sk_buff *skb, __u16 reason)
 {
 	struct smbw_event *e;
@@ -157,7 +180,7 @@ static __always_inline int handle_reset_sent(bool btf, const struct sock *sk,
 	if (sk) {
 		if (!sock_watched(btf, sk, &t) || !tuple_from_sock(btf, sk, &t))
 			return 0;
-	} else if (!skb || !tuple_from_rx_skb(btf, skb, &t)) {
+	} else if (!skb || !tuple_from_rx_skb(btf, cast, skb, &t)) {
 		return 0;
 	}
 	e = tcp_event(EV_TCP_RESET_SENT, sk, &t);
@@ -179,8 +202,9 @@ TP_TWINS(tcp_retransmit, tcp_retransmit_skb, handle_sock_event(btf, EV_TCP_RETRA
 TP_TWINS(tcp_reset_received, tcp_receive_reset, handle_sock_event(btf, EV_TCP_RESET_RECEIVED, sk),
 	 const struct sock *sk)
 /* Before 6.10: tcp_send_reset(sk, skb). */
-TP_TWINS(tcp_reset_sent, tcp_send_reset, handle_reset_sent(btf, sk, skb, 0), const struct sock *sk,
+TP_TWINS(tcp_reset_sent, tcp_send_reset, handle_reset_sent(btf, false, sk, skb, 0),
+	 const struct sock *sk,
 	 const struct sk_buff *skb)
-/* 6.10+: tcp_send_reset(sk, skb, reason), and sk may be NULL. */
-TP_TWINS(tcp_reset_sent_reason, tcp_send_reset, handle_reset_sent(btf, sk, skb, reason),
+/* 6.10+: tcp_send_reset(sk, skb, reason), and sk may be NULL; the tp_btf twin casts. */
+TP_TWINS(tcp_reset_sent_reason, tcp_send_reset, handle_reset_sent(btf, btf, sk, skb, reason),
 	 const struct sock *sk, const struct sk_buff *skb, int reason)

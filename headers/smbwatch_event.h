@@ -164,6 +164,21 @@ enum smbw_smb2_command {
 	(SMBW_F_SIGN_WANTED | SMBW_F_SERVER_SIGN_ENABLED | SMBW_F_SERVER_SIGN_REQUIRED |  \
 	 SMBW_F_SECMODE_KNOWN | SMBW_F_SIGN_DISABLED | SMBW_F_SIGN_REFUSED | SMBW_F_SMB1)
 
+/*
+ * The watched ports as a bitmap: the one value of the watched_ports map
+ * (8 KiB, where an array of a byte per port took 512 KiB of the kernel's
+ * memory: an array rounds each value up to 8 bytes). Port p is bit p % 64
+ * of word p / 64.
+ */
+struct smbw_port_bits {
+	__u64 w[65536 / 64];
+};
+
+static inline __u64 smbw_port_bit(__u16 port)
+{
+	return (__u64)1 << (port & 63);
+}
+
 struct smbw_addr {
 	__u16 family; /* AF_INET, AF_INET6 or 0 when unknown */
 	__u16 port;   /* host byte order */

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "portset.h"
@@ -65,9 +66,34 @@ static void test_port_parse_accepts_only_1_to_65535(void **state)
 	assert_int_equal(port_parse(NULL, &p), -EINVAL);
 }
 
+/* The kernel's bitmap holds exactly the set: every port of it, no other (0 and 65535 too). */
+static void test_bits_hold_exactly_the_set(void **state)
+{
+	static struct smbw_port_bits bits;
+	struct portset ps = { .n = 0 };
+	int set = 0;
+
+	(void)state;
+	assert_int_equal(portset_add(&ps, 445), 0);
+	assert_int_equal(portset_add(&ps, 1), 0);
+	assert_int_equal(portset_add(&ps, 64), 0);
+	assert_int_equal(portset_add(&ps, 65535), 0);
+	memset(&bits, 0xff, sizeof(bits));
+	portset_bits(&ps, &bits);
+	for (unsigned int p = 0; p < 65536; p++) {
+		bool on = bits.w[p >> 6] & smbw_port_bit((uint16_t)p);
+
+		assert_int_equal(on, portset_contains(&ps, (uint16_t)p));
+		set += on;
+	}
+	assert_int_equal(set, 4);
+	assert_int_equal(bits.w[445 / 64], 1ull << (445 % 64));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bits_hold_exactly_the_set),
 		cmocka_unit_test(test_defaults_are_smb_netbios_kerberos),
 		cmocka_unit_test(test_duplicates_are_kept_once),
 		cmocka_unit_test(test_full_set_says_enospc),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "portset.h"
 
@@ -18,6 +19,13 @@ bool portset_contains(const struct portset *ps, uint16_t port)
 		if (ps->ports[i] == port)
 			return true;
 	return false;
+}
+
+void portset_bits(const struct portset *ps, struct smbw_port_bits *bits)
+{
+	memset(bits, 0, sizeof(*bits));
+	for (int i = 0; i < ps->n; i++)
+		bits->w[ps->ports[i] / 64] |= smbw_port_bit(ps->ports[i]);
 }
 
 int portset_add(struct portset *ps, uint16_t port)

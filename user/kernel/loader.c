@@ -668,15 +668,12 @@ static int load_instance(struct loader *l, struct instance *in, bool cifs, const
 
 static int fill_ports(struct smbwatch *skel, const struct portset *ps)
 {
-	int fd = bpf_map__fd(skel->maps.watched_ports);
-	__u8 one = 1;
+	static struct smbw_port_bits bits; /* 8 KiB: not on the stack */
+	__u32 zero = 0;
 
-	for (int i = 0; i < ps->n; i++) {
-		__u32 port = ps->ports[i];
-
-		if (bpf_map_update_elem(fd, &port, &one, BPF_ANY))
-			return -errno;
-	}
+	portset_bits(ps, &bits);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.watched_ports), &zero, &bits, BPF_ANY))
+		return -errno;
 	return 0;
 }
 
