@@ -241,6 +241,33 @@ static void test_spn_missing_for_an_alias_names_the_spn(void **state)
 	assert_string_equal(d->ev.krb.e_text, "test e-text");
 }
 
+/*
+ * Without libkrb5 (a host that removed libkrb5-3) the KRB-ERRORs are not
+ * decoded: the failure is still diagnosed, from the upcall and the session,
+ * only without the KDC's error code and what it named.
+ */
+static void test_spn_missing_without_libkrb5_is_still_diagnosed(void **state)
+{
+	struct fixture *f = *state;
+	const struct diagnosis *d;
+
+	krb_error_use_library("libsmbwatch-test-absent.so.3");
+	mount_start(f, 1 * SEC);
+	upcall_start(f, 1 * SEC + 10 * MS);
+	feed(f, krb_msg(1 * SEC + 12 * MS, 12, false, 17));
+	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
+	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
+	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
+	d = only(f);
+	krb_error_use_library(NULL);
+	/* the umbrella: no error code to tell it apart */
+	assert_string_equal(cause(d), "kerberos-failure");
+	assert_int_equal(d->phase, PHASE_SESSION_SETUP);
+	assert_int_equal(d->ev.krb.upcall, UPCALL_RAN);
+	assert_int_equal(d->ev.krb.error, -1);
+	assert_string_equal(d->ev.krb.principal, "");
+}
+
 static void test_kdc_down_icmp_then_tcp_reset(void **state)
 {
 	struct fixture *f = *state;
@@ -595,6 +622,7 @@ int main(void)
 		T(test_success_with_preauth_round_trip_is_silent),
 		T(test_no_tgt_is_no_ticket_not_an_unknown_user),
 		T(test_spn_missing_for_an_alias_names_the_spn),
+		T(test_spn_missing_without_libkrb5_is_still_diagnosed),
 		T(test_kdc_down_icmp_then_tcp_reset),
 		T(test_kdc_silent),
 		T(test_server_refuses_the_ticket_for_its_time),

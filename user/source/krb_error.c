@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,26 +8,107 @@
 #include "krb_error.h"
 
 /*
+ * libkrb5 is opened at the first KRB-ERROR, not linked: it and the libraries
+ * it pulls in (libk5crypto, libcom_err, libkrb5support, libkeyutils) would
+ * otherwise be resident in every agent, although most hosts never see a
+ * Kerberos failure. Only the prototypes come from <krb5/krb5.h>. The agent
+ * is single-threaded: the state below needs no lock.
+ */
+#define KRB5_SONAME "libkrb5.so.3"
+
+static struct {
+	__typeof__(krb5_init_secure_context) *init_secure_context;
+	__typeof__(krb5_free_context) *free_context;
+	__typeof__(krb5_rd_error) *rd_error;
+	__typeof__(krb5_free_error) *free_error;
+	__typeof__(krb5_unparse_name) *unparse_name;
+	__typeof__(krb5_free_unparsed_name) *free_unparsed_name;
+} k5;
+
+static const struct {
+	const char *name;
+	void **slot;
+} k5_syms[] = {
+	{ "krb5_init_secure_context", (void **)&k5.init_secure_context },
+	{ "krb5_free_context", (void **)&k5.free_context },
+	{ "krb5_rd_error", (void **)&k5.rd_error },
+	{ "krb5_free_error", (void **)&k5.free_error },
+	{ "krb5_unparse_name", (void **)&k5.unparse_name },
+	{ "krb5_free_unparsed_name", (void **)&k5.free_unparsed_name },
+};
+
+static const char *soname = KRB5_SONAME;
+static void *lib;
+/* Said once: a host without libkrb5 would otherwise log it at every KRB-ERROR. */
+static bool warned;
+
+/*
  * One library context for the process: made at the first decode, with the
  * secure variant (no KRB5_CONFIG from the environment: a root service reads
  * /etc/krb5.conf or nothing). Decoding needs no configuration at all.
  */
 static krb5_context ctx;
+/* the library or its context could not be had: not tried again until released */
 static bool ctx_failed;
+
+static void warn_missing(const char *why)
+{
+	if (warned)
+		return;
+	warned = true;
+	fprintf(stderr,
+		"smbwatch: KRB-ERRORs are not decoded (%s): install libkrb5-3 to decode the KDC's error codes\n",
+		why ? why : soname);
+}
+
+static int load_library(void)
+{
+	lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		goto fail;
+	for (size_t i = 0; i < sizeof(k5_syms) / sizeof(k5_syms[0]); i++) {
+		*k5_syms[i].slot = dlsym(lib, k5_syms[i].name);
+		if (!*k5_syms[i].slot)
+			goto fail;
+	}
+	return 0;
+fail:
+	warn_missing(dlerror());
+	if (lib)
+		dlclose(lib);
+	lib = NULL;
+	memset(&k5, 0, sizeof(k5));
+	return -1;
+}
 
 static krb5_context context(void)
 {
-	if (!ctx && !ctx_failed && krb5_init_secure_context(&ctx))
+	if (ctx || ctx_failed)
+		return ctx;
+	if (load_library() || k5.init_secure_context(&ctx)) {
+		ctx = NULL;
 		ctx_failed = true;
+	}
 	return ctx;
 }
 
 void krb_error_release(void)
 {
 	if (ctx)
-		krb5_free_context(ctx);
+		k5.free_context(ctx);
+	if (lib)
+		dlclose(lib);
 	ctx = NULL;
+	lib = NULL;
 	ctx_failed = false;
+	memset(&k5, 0, sizeof(k5));
+}
+
+void krb_error_use_library(const char *name)
+{
+	krb_error_release();
+	soname = name ? name : KRB5_SONAME;
+	warned = false;
 }
 
 /* Printable ASCII only: the e-text is the sender's free text, and ends up in logs. */
@@ -49,10 +131,10 @@ static void copy_principal(char *dst, size_t n, krb5_const_principal p)
 	char *name = NULL;
 
 	dst[0] = '\0';
-	if (!p || krb5_unparse_name(ctx, p, &name))
+	if (!p || k5.unparse_name(ctx, p, &name))
 		return;
 	copy_text(dst, n, name, strlen(name));
-	krb5_free_unparsed_name(ctx, name);
+	k5.free_unparsed_name(ctx, name);
 }
 
 int krb_error_decode(const uint8_t *buf, size_t len, struct krb_error_info *out)
@@ -64,7 +146,7 @@ int krb_error_decode(const uint8_t *buf, size_t len, struct krb_error_info *out)
 	/* the tag first: krb5_rd_error would say the same, after building a context */
 	if (len < 2 || buf[0] != 0x7e || !context())
 		return -1;
-	if (krb5_rd_error(ctx, &in, &err))
+	if (k5.rd_error(ctx, &in, &err))
 		return -1;
 	out->code = (int32_t)err->error;
 	out->stime = err->stime;
@@ -75,7 +157,7 @@ int krb_error_decode(const uint8_t *buf, size_t len, struct krb_error_info *out)
 		copy_text(out->realm, sizeof(out->realm), err->server->realm.data,
 			  err->server->realm.length);
 	copy_text(out->e_text, sizeof(out->e_text), err->text.data, err->text.length);
-	krb5_free_error(ctx, err);
+	k5.free_error(ctx, err);
 	return 0;
 }
 

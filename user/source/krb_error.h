@@ -2,7 +2,9 @@
 /*
  * A KRB-ERROR message (RFC 4120 5.9.1), as a KDC or a server sent it, decoded
  * by MIT's libkrb5 (krb5_rd_error): never by a parser of our own, because
- * the bytes come from the network.
+ * the bytes come from the network. libkrb5.so.3 is opened (dlopen) at the
+ * first decode, never at start-up; without it every decode fails, said once
+ * on stderr, and the diagnoses go without the KDC's error code.
  *
  * What is kept is what names the failure: the error code, the principal the
  * client asked for (a missing SPN says which), the realm, the e-text, the
@@ -47,13 +49,21 @@ struct krb_error_info {
 	char e_text[KRB_TEXT_LEN];
 };
 
-/* 0 and *out filled, or -1: not a KRB-ERROR (truncated, malformed, another message). */
+/*
+ * 0 and *out filled, or -1: not a KRB-ERROR (truncated, malformed, another
+ * message), or libkrb5 could not be loaded.
+ */
 int krb_error_decode(const uint8_t *buf, size_t len, struct krb_error_info *out);
 /* "KDC_ERR_S_PRINCIPAL_UNKNOWN" and the like, RFC 4120's names; "KRB_ERR_<n>" otherwise */
 const char *krb_error_name(int32_t code, char *buf, size_t n);
 /* Part of a KDC exchange's normal round trips, never a failure on its own. */
 bool krb_error_is_routine(int32_t code);
-/* Releases the library context (tests and exit; decoding makes it again when needed). */
+/*
+ * Releases the library context and closes libkrb5 (tests and exit; decoding
+ * opens it again when needed).
+ */
 void krb_error_release(void);
+/* Tests: the soname to open from now on (NULL: libkrb5.so.3); releases the current one. */
+void krb_error_use_library(const char *name);
 
 #endif
