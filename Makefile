@@ -30,8 +30,8 @@ USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -
 	       -MMD -MP
 # libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
 LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS := $(LIBBPF_A) -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd) \
-	  $(shell $(PKG_CONFIG) --libs krb5 2>/dev/null || echo -lkrb5 -lk5crypto -lcom_err)
+# No libsystemd: user/output/sd_proto.c speaks the journal's and sd_notify's protocols.
+LDLIBS := $(LIBBPF_A) -lelf -lz -lm $(shell $(PKG_CONFIG) --libs krb5 2>/dev/null || echo -lkrb5 -lk5crypto -lcom_err)
 
 # make V=1 shows the commands.
 ifeq ($(V),1)
