@@ -207,9 +207,9 @@ static void test_trailing_whitespace_is_dropped_but_not_by_addn(void **state)
 	assert_memory_equal(f->buf, want, sizeof(want) - 1);
 }
 
-static long wmem_default(void)
+static long proc_long(const char *path, long fallback)
 {
-	FILE *p = fopen("/proc/sys/net/core/wmem_default", "r");
+	FILE *p = fopen(path, "r");
 	long v = 0;
 
 	if (p) {
@@ -217,7 +217,20 @@ static long wmem_default(void)
 			v = 0;
 		fclose(p);
 	}
-	return v > 0 ? v : 212992;
+	return v > 0 ? v : fallback;
+}
+
+/*
+ * The largest datagram the sender's socket takes: its SO_SNDBUF, which the kernel caps
+ * at wmem_max and doubles (or wmem_default, if the request failed).
+ */
+static size_t datagram_max(void)
+{
+	long want = SDP_JOURNAL_SNDBUF, max = proc_long("/proc/sys/net/core/wmem_max", want);
+	long def = proc_long("/proc/sys/net/core/wmem_default", 212992);
+	long sndbuf = 2 * (want < max ? want : max);
+
+	return (size_t)(sndbuf > def ? sndbuf : def);
 }
 
 /* What the memfd passed along holds, and whether it is sealed against any change. */
@@ -238,10 +251,36 @@ static void check_memfd(int fd, const struct sdp_entry *sent)
 	close(fd);
 }
 
+/* The send buffer raised as libsystemd raised it: above wmem_default, still one datagram. */
+static void test_entry_above_wmem_default_is_still_one_datagram(void **state)
+{
+	size_t big = (size_t)proc_long("/proc/sys/net/core/wmem_default", 212992) + 65536;
+	struct fixture *f = *state;
+	char *value, *got;
+	struct sdp_entry e;
+	int fd;
+
+	if (big + 4096 > datagram_max())
+		skip();
+	value = malloc(big);
+	got = malloc(big + 64);
+	assert_true(value && got);
+	memset(value, 'z', big);
+	sdp_entry_init(&e);
+	sdp_entry_addn(&e, "SMB_LACKED", value, big);
+	assert_int_equal(sdp_journal_send(&e), 0);
+	assert_int_equal(receive(f->sock, got, big + 64, &fd), e.buf.len);
+	assert_int_equal(fd, -1);
+	assert_memory_equal(got, e.buf.buf, e.buf.len);
+	sdp_entry_free(&e);
+	free(value);
+	free(got);
+}
+
 static void test_entry_bigger_than_a_datagram_comes_as_a_sealed_memfd(void **state)
 {
-	/* A unix datagram may not exceed the sender's buffer, wmem_default unless raised. */
-	size_t big = (size_t)wmem_default() + 65536;
+	/* A unix datagram may not exceed the sender's send buffer. */
+	size_t big = datagram_max() + 65536;
 	struct fixture *f = *state;
 	char *value = malloc(big), name[80];
 	const char *v;
@@ -551,6 +590,7 @@ int main(void)
 		T(test_plain_fields_arrive_as_key_equals_value),
 		T(test_value_with_newlines_goes_binary_safe_with_le64_length),
 		T(test_trailing_whitespace_is_dropped_but_not_by_addn),
+		T(test_entry_above_wmem_default_is_still_one_datagram),
 		T(test_entry_bigger_than_a_datagram_comes_as_a_sealed_memfd),
 		T(test_field_names_journald_would_refuse_are_refused),
 		T(test_no_journal_listening_is_not_an_error),

@@ -124,9 +124,19 @@ int sdp_set_journal_socket(const char *path)
 
 static int journal_socket(void)
 {
+	int sz = SDP_JOURNAL_SNDBUF;
+
+	if (journal_fd >= 0)
+		return journal_fd;
+	journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (journal_fd < 0)
-		journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	return journal_fd < 0 ? -errno : journal_fd;
+		return -errno;
+	/*
+	 * As libsystemd: a burst of entries queues while journald is busy rather than
+	 * blocking the agent at the first few (the kernel caps it at wmem_max). Best effort.
+	 */
+	setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	return journal_fd;
 }
 
 static int send_retry(int fd, struct msghdr *mh)

@@ -17,6 +17,8 @@
 
 #define SDP_JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define SDP_FIELD_NAME_MAX 64
+/* The send buffer asked for (libsystemd's figure); a datagram may not exceed it. */
+#define SDP_JOURNAL_SNDBUF (8 * 1024 * 1024)
 
 /* One journal entry in the native protocol's serialization, built field by field. */
 struct sdp_entry {
