@@ -30,8 +30,8 @@ USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wshadow -
 	       -MMD -MP
 # libbpf statically from Debian's libbpf-dev: the binary runs where libbpf1 differs.
 LIBBPF_A := $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS := $(LIBBPF_A) -lelf -lz -lm $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd) \
-	  -ldl
+# No libsystemd: user/output/sd_proto.c speaks the journal's and sd_notify's protocols.
+LDLIBS := $(LIBBPF_A) -lelf -lz -lm -ldl
 # -ldl: dlopen, in libc itself only from glibc 2.34. KRB5_LIBS is not the agent's: it opens
 # libkrb5 at the first KRB-ERROR (user/source/krb_error.c); the tests and tools that encode
 # KRB-ERRORs themselves (tests/unit/krb_builders.h) link it.

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libsystemd-dev libkrb5-dev)
+BUILD=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libkrb5-dev)
 # bpftrace: make bench measures it beside smbwatch, same tracepoints and filter
 TEST=(libcmocka-dev iproute2 iptables jq util-linux python3 prometheus-node-exporter dpkg-dev debhelper lintian bpftrace)
 # VM tests: qemu boots Debian kernels with real cifs.ko; Samba and mount.cifs run inside.

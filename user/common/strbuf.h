@@ -19,6 +19,7 @@ void sb_reset(struct strbuf *sb);
 void sb_putc(struct strbuf *sb, char c);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_write(struct strbuf *sb, const char *s, size_t n);
+__attribute__((format(printf, 2, 0))) void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 __attribute__((format(printf, 2, 3))) void sb_printf(struct strbuf *sb, const char *fmt, ...);
 const char *sb_str(const struct strbuf *sb);
 
