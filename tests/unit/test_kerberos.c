@@ -241,6 +241,18 @@ static void test_spn_missing_for_an_alias_names_the_spn(void **state)
 	assert_string_equal(d->ev.krb.e_text, "test e-text");
 }
 
+/* A mount by an alias the KDC has no SPN for: its one TGS-REQ refused, and the diagnosis. */
+static const struct diagnosis *spn_unknown_mount(struct fixture *f)
+{
+	mount_start(f, 1 * SEC);
+	upcall_start(f, 1 * SEC + 10 * MS);
+	feed(f, krb_msg(1 * SEC + 12 * MS, 12, false, 17));
+	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
+	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
+	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
+	return only(f);
+}
+
 /*
  * Without libkrb5 (a host that removed libkrb5-3) the KRB-ERRORs are not
  * decoded: the failure is still diagnosed, from the upcall and the session,
@@ -252,13 +264,7 @@ static void test_spn_missing_without_libkrb5_is_still_diagnosed(void **state)
 	const struct diagnosis *d;
 
 	krb_error_use_library("libsmbwatch-test-absent.so.3");
-	mount_start(f, 1 * SEC);
-	upcall_start(f, 1 * SEC + 10 * MS);
-	feed(f, krb_msg(1 * SEC + 12 * MS, 12, false, 17));
-	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
-	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
-	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
-	d = only(f);
+	d = spn_unknown_mount(f);
 	krb_error_use_library(NULL);
 	/* the umbrella: no error code to tell it apart */
 	assert_string_equal(cause(d), "kerberos-failure");
@@ -495,13 +501,7 @@ static void test_outputs_name_the_spn(void **state)
 	const struct diagnosis *d;
 	struct strbuf sb;
 
-	mount_start(f, 1 * SEC);
-	upcall_start(f, 1 * SEC + 10 * MS);
-	feed(f, krb_msg(1 * SEC + 12 * MS, 12, false, 17));
-	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
-	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
-	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
-	d = only(f);
+	d = spn_unknown_mount(f);
 	sb_init(&sb);
 	diagnosis_to_json(&sb, d, (int64_t)(STIME + 5) * 1000000000ll - (int64_t)d->ts_ns);
 	assert_non_null(strstr(sb_str(&sb), "\"kerberos\":{\"upcall\":\"ran\""));

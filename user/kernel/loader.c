@@ -854,7 +854,8 @@ struct loader *loader_open(const struct loader_config *cfg, char *errmsg, size_t
 	l->groups[1].name = "kdc";
 	l->groups[2].name = "cifs";
 	l->groups[2].waiting = true;
-	if (child_call_fd_room(N_MAPS + 4 * N_HOOKS, errmsg, n))
+	/* the maps, and two instances' links: at most two a hook (a kprobe pair) in each */
+	if (child_call_fd_room(N_MAPS + 2 * 2 * N_HOOKS, errmsg, n))
 		goto fail;
 	l->cgroup_fd = probe_cgroup2_root(l->cgroup_why, sizeof(l->cgroup_why));
 	err = register_attach_handlers();
