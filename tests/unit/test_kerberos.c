@@ -241,8 +241,8 @@ static void test_spn_missing_for_an_alias_names_the_spn(void **state)
 	assert_string_equal(d->ev.krb.e_text, "test e-text");
 }
 
-/* A mount by an alias the KDC has no SPN for: its one TGS-REQ refused, and the diagnosis. */
-static const struct diagnosis *spn_unknown_mount(struct fixture *f)
+/* A mount at 1 s by an alias the KDC has no SPN for: its one TGS-REQ refused. */
+static void feed_spn_unknown_mount(struct fixture *f)
 {
 	mount_start(f, 1 * SEC);
 	upcall_start(f, 1 * SEC + 10 * MS);
@@ -250,6 +250,12 @@ static const struct diagnosis *spn_unknown_mount(struct fixture *f)
 	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
 	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
 	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
+}
+
+/* That mount, and its one diagnosis. */
+static const struct diagnosis *spn_unknown_mount(struct fixture *f)
+{
+	feed_spn_unknown_mount(f);
 	return only(f);
 }
 
@@ -457,12 +463,7 @@ static void test_windows_do_not_leak_between_upcalls(void **state)
 {
 	struct fixture *f = *state;
 
-	mount_start(f, 1 * SEC);
-	upcall_start(f, 1 * SEC + 10 * MS);
-	feed(f, krb_msg(1 * SEC + 12 * MS, 12, false, 17));
-	feed(f, kdc_error(1 * SEC + 13 * MS, KDC_ERR_S_PRINCIPAL_UNKNOWN, ALIAS_SPN));
-	upcall_end(f, 1 * SEC + 20 * MS, 1 << 8, -ENOKEY);
-	feed(f, session(1 * SEC + 21 * MS, -ENOKEY));
+	feed_spn_unknown_mount(f);
 	/* the second mount's upcall: no KDC traffic at all, then it fails */
 	upcall_start(f, 3 * SEC);
 	upcall_end(f, 3 * SEC + 10 * MS, 1 << 8, -ENOKEY);
